@@ -1,0 +1,112 @@
+-- One row per participant and month from the intake month to the build's month: the
+-- savings method of SPEC §5, steps 2 to 6, with the rule in force in each month.
+-- Baseline b: PAID benefits in the baseline_months before the intake month, divided
+-- by baseline_months. Employed month: at least min_employed_days days employed.
+-- Counted month: one of the participant's first max_counted_months employed months.
+-- Saving: max(0, b - benefits paid for the month) in a counted month, else 0,
+-- rounded to cents (the figure published per participant and summed by the budget).
+with
+
+participants as (
+    select * from {{ ref('int_participants_identified') }}
+),
+
+rules as (
+    select * from {{ ref('int_rules_in_force') }}
+),
+
+payments as (
+    select * from {{ ref('int_payments_paid') }}
+),
+
+days as (
+    select * from {{ ref('int_employment_days_unioned') }}
+),
+
+participant_months as (
+    select
+        participants.programme,
+        participants.person_key,
+        participants.intake_date,
+        participants.intake_month,
+        generate_series(participants.intake_month, {{ through_month() }}, interval '1 month')::date as month
+    from participants
+),
+
+baseline_windows as (
+    select distinct participants.programme, participants.person_key, participants.intake_month, rules.baseline_months
+    from participants
+    cross join (select distinct baseline_months from rules) as rules
+),
+
+baselines as (
+    select
+        baseline_windows.programme,
+        baseline_windows.person_key,
+        baseline_windows.baseline_months,
+        coalesce(sum(payments.benefits_paid_eur), 0) / baseline_windows.baseline_months as baseline_monthly_eur
+    from baseline_windows
+    left join payments
+        on payments.person_key = baseline_windows.person_key
+        and payments.month >= (baseline_windows.intake_month - make_interval(months => baseline_windows.baseline_months))::date
+        and payments.month < baseline_windows.intake_month
+    group by baseline_windows.programme, baseline_windows.person_key, baseline_windows.baseline_months
+),
+
+classified as (
+    select
+        participant_months.programme,
+        participant_months.person_key,
+        participant_months.intake_date,
+        participant_months.month,
+        rules.rule_version,
+        rules.max_counted_months,
+        coalesce(days.days_employed, 0) as days_employed,
+        coalesce(days.days_employed, 0) >= rules.min_employed_days as is_employed_month,
+        coalesce(payments.benefits_paid_eur, 0) as benefits_paid_eur,
+        baselines.baseline_monthly_eur
+    from participant_months
+    inner join rules on rules.month = participant_months.month
+    inner join baselines
+        on baselines.programme = participant_months.programme
+        and baselines.person_key = participant_months.person_key
+        and baselines.baseline_months = rules.baseline_months
+    left join days
+        on days.programme = participant_months.programme
+        and days.person_key = participant_months.person_key
+        and days.month = participant_months.month
+    left join payments
+        on payments.person_key = participant_months.person_key
+        and payments.month = participant_months.month
+),
+
+ranked as (
+    select
+        *,
+        sum(case when is_employed_month then 1 else 0 end) over (
+            partition by programme, person_key order by month rows unbounded preceding
+        ) as employed_months_so_far
+    from classified
+),
+
+final as (
+    select
+        programme,
+        person_key,
+        month,
+        intake_date,
+        rule_version,
+        days_employed,
+        is_employed_month,
+        benefits_paid_eur,
+        baseline_monthly_eur,
+        is_employed_month and employed_months_so_far <= max_counted_months as is_counted_month,
+        case
+            when is_employed_month and employed_months_so_far <= max_counted_months
+                then {{ eur('greatest(0, baseline_monthly_eur - benefits_paid_eur)') }}
+            else 0
+        end::numeric(14, 2) as saving_eur
+    from ranked
+)
+
+select * from final

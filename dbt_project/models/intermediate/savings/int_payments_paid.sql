@@ -1,0 +1,25 @@
+-- One row per person (person_key) and competence month with the benefits actually
+-- paid: cancelled payments count nowhere (SPEC §5 step 2).
+with
+
+payments as (
+    select * from {{ ref('stg_social_services__payments') }}
+),
+
+people as (
+    select person_id, person_key from {{ ref('stg_social_services__people') }}
+),
+
+final as (
+    select
+        people.person_key,
+        payments.competence_month as month,
+        sum(payments.amount_eur) as benefits_paid_eur,
+        count(*) as payment_count
+    from payments
+    inner join people on people.person_id = payments.person_id
+    where payments.payment_status = 'PAID'
+    group by people.person_key, payments.competence_month
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- One row per participant and month from the intake month on (SPEC §7).
+with
+
+computed as (
+    select * from {{ ref('int_participant_months_computed') }}
+),
+
+final as (
+    select
+        person_key::text as person_key,
+        programme::text as programme,
+        month,
+        days_employed::integer as days_employed,
+        is_employed_month,
+        {{ eur('benefits_paid_eur') }} as benefits_paid_eur,
+        {{ eur('baseline_monthly_eur') }} as baseline_monthly_eur,
+        is_counted_month,
+        saving_eur::numeric(14, 2) as saving_eur,
+        rule_version::text as rule_version
+    from computed
+)
+
+select * from final

@@ -1,0 +1,22 @@
+-- One row per company in the partner's network (latest version). The tax code
+-- becomes employer_key (a sole trader's tax code is a personal CF).
+with
+
+companies as (
+    {{ latest_version(source('partner', 'partner_aziende'), 'cf_azienda') }}
+),
+
+final as (
+    select
+        {{ person_key('cf_azienda') }} as employer_key,
+        denominazione as employer_name,
+        ateco as ateco_code,
+        comune as municipality_code,
+        obbligo_l68 as is_l68_obligated,
+        associazione as business_association,
+        data_adesione as joined_date,
+        aggiornato_il as source_updated_at
+    from companies
+)
+
+select * from final

@@ -1,0 +1,48 @@
+-- One row per person in care (latest version). Personal data stops here: the CF
+-- becomes person_key, the birth date an age band at the person's first referral,
+-- names are dropped.
+with
+
+people as (
+    {{ latest_version(source('social_services', 'sis_assistiti'), 'id_assistito') }}
+),
+
+first_referral as (
+    select id_assistito, min(data_segnalazione) as first_referral_date
+    from {{ source('social_services', 'sis_segnalazioni') }}
+    group by id_assistito
+),
+
+final as (
+    select
+        people.id_assistito as person_id,
+        {{ person_key('people.codice_fiscale') }} as person_key,
+        people.sesso as sex,
+        {{ age_band('people.data_nascita', 'coalesce(first_referral.first_referral_date, people.aggiornato_il::date)') }} as age_band,
+        people.cittadinanza as citizenship_code,
+        case when people.cittadinanza = 'ITA' then 'ITALIAN' else 'FOREIGN' end as citizenship_group,
+        case people.titolo_studio
+            when 'NESSUNO' then 'NONE'
+            when 'LICENZA_ELEMENTARE' then 'PRIMARY'
+            when 'LICENZA_MEDIA' then 'LOWER_SECONDARY'
+            when 'QUALIFICA' then 'VOCATIONAL'
+            when 'DIPLOMA' then 'UPPER_SECONDARY'
+            when 'LAUREA' then 'DEGREE'
+        end as education_level,
+        people.comune_residenza as municipality_code,
+        people.quartiere as district,
+        case people.categoria_target
+            when 'SVANTAGGIATO_381' then 'DISADVANTAGED_L381'
+            when 'DISABILE_45' then 'DISABLED_OVER_45'
+            when 'NEET' then 'NEET'
+            when 'CARE_LEAVER' then 'CARE_LEAVER'
+            when 'NEOMAGGIORENNE_ACCOLTO' then 'YOUNG_ADULT_LEAVING_CARE'
+            when 'DISOCCUPATO_LUNGA_DURATA_50' then 'LONG_TERM_UNEMPLOYED_50'
+            else 'OTHER'
+        end as target_category,
+        people.aggiornato_il as source_updated_at
+    from people
+    left join first_referral on first_referral.id_assistito = people.id_assistito
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Flor@Work data platform."""

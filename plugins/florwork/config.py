@@ -1,0 +1,189 @@
+"""Settings of the platform, resolved the way SPEC §3 describes.
+
+Connections follow Airflow's conventions (``AIRFLOW_CONN_<ID>`` as a URI or JSON,
+``AIRFLOW_VAR_<NAME>``), so the CLI, ``airflow dags test``, a scheduler and
+docker-compose all read the same settings. When no warehouse connection is set, the
+platform uses its embedded PostgreSQL, whose address is kept in a state file under the
+project's ``.florwork/`` folder (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+CONN_IDS = ("warehouse", "sis_source", "partner_source")
+EMBEDDED_DATABASES = {"warehouse": "warehouse", "sis_source": "sis", "partner_source": "partner"}
+AIRFLOW_DATABASE = "airflow"
+DEMO_PSEUDONYMISATION_KEY = "florwork-demo-key-not-for-real-data"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says what to set."""
+
+
+def project_root() -> Path:
+    """The repository root (``FLORWORK_HOME`` wins, e.g. in docker-compose)."""
+    if os.environ.get("FLORWORK_HOME"):
+        return Path(os.environ["FLORWORK_HOME"]).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def state_dir() -> Path:
+    return project_root() / ".florwork"
+
+
+def dbt_project_dir() -> Path:
+    return project_root() / "dbt_project"
+
+
+def expectations_dir() -> Path:
+    return project_root() / "expectations"
+
+
+def dags_dir() -> Path:
+    return project_root() / "dags"
+
+
+def reports_dir() -> Path:
+    return Path(os.environ.get("FLORWORK_REPORTS_DIR", state_dir() / "reports"))
+
+
+def _embedded_state() -> dict | None:
+    path = state_dir() / "embedded.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    return None
+
+
+def embedded_uri(database: str, state: dict | None = None) -> str:
+    state = state or _embedded_state()
+    if not state:
+        raise ConfigError(
+            "No warehouse connection is set and the embedded PostgreSQL is not running: "
+            "run `.venv/bin/florwork up` (or set AIRFLOW_CONN_WAREHOUSE, "
+            "AIRFLOW_CONN_SIS_SOURCE and AIRFLOW_CONN_PARTNER_SOURCE)."
+        )
+    return f"postgresql://{state['user']}@{state['host']}:{state['port']}/{database}"
+
+
+def uses_embedded() -> bool:
+    """True when the platform runs on its own embedded PostgreSQL (demo mode)."""
+    return not os.environ.get("AIRFLOW_CONN_WAREHOUSE")
+
+
+def _uri_from_json(value: str) -> str:
+    data = json.loads(value)
+    if data.get("conn_type") not in (None, "postgres", "postgresql"):
+        raise ConfigError(f"connection type {data.get('conn_type')!r} is not PostgreSQL")
+    user = quote(data.get("login") or "", safe="")
+    password = data.get("password")
+    auth = user + (":" + quote(password, safe="") if password else "")
+    host = data.get("host") or ""
+    extra = data.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra) if extra else {}
+    if host.startswith("/"):
+        extra = {**extra, "host": host}
+        host = ""
+    port = f":{data['port']}" if data.get("port") else ""
+    query = "?" + urlencode(extra) if extra else ""
+    return f"postgresql://{auth}@{host}{port}/{data.get('schema') or ''}{query}"
+
+
+def normalise_uri(value: str) -> str:
+    """Turn an Airflow connection (URI or JSON) into a libpq URI psycopg accepts."""
+    value = value.strip()
+    if value.startswith("{"):
+        return _uri_from_json(value)
+    if not re.match(r"^postgres(ql)?(\+\w+)?://", value):
+        raise ConfigError(f"not a PostgreSQL URI: {redact(value)!r}")
+    value = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", value)
+    parts = urlsplit(value)
+    # Airflow-only extras that libpq would refuse.
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("__extra__", "cursor")]
+    return parts._replace(query=urlencode(query, safe="/")).geturl()
+
+
+def redact(uri: str) -> str:
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", uri)
+
+
+def connection_uri(conn_id: str) -> str:
+    """URI of one of the platform's connections (see ``CONN_IDS``)."""
+    env = f"AIRFLOW_CONN_{conn_id.upper()}"
+    if os.environ.get(env):
+        return normalise_uri(os.environ[env])
+    if uses_embedded():
+        return embedded_uri(EMBEDDED_DATABASES[conn_id])
+    raise ConfigError(
+        f"{env} is not set. With AIRFLOW_CONN_WAREHOUSE set, the platform expects every "
+        f"source connection too: set {env} to the source database's URI."
+    )
+
+
+@dataclass(frozen=True)
+class UriParts:
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+
+def uri_parts(uri: str) -> UriParts:
+    """Split a libpq URI; a unix-socket host given as ``?host=/dir`` is honoured."""
+    parts = urlsplit(uri)
+    query = dict(parse_qsl(parts.query))
+    host = query.get("host") or unquote(parts.hostname or "") or "localhost"
+    return UriParts(
+        host=host,
+        port=int(query.get("port") or parts.port or 5432),
+        user=unquote(parts.username or query.get("user") or os.environ.get("PGUSER", "postgres")),
+        password=unquote(parts.password or query.get("password") or ""),
+        dbname=unquote(parts.path.lstrip("/")) or query.get("dbname", ""),
+    )
+
+
+def sqlalchemy_url(uri: str, driver: str = "psycopg") -> str:
+    """SQLAlchemy URL for a libpq URI (GX and Airflow's metadata need one)."""
+    p = uri_parts(uri)
+    auth = quote(p.user, safe="") + (":" + quote(p.password, safe="") if p.password else "")
+    if p.host.startswith("/"):
+        return f"postgresql+{driver}://{auth}@/{p.dbname}?host={p.host}&port={p.port}"
+    return f"postgresql+{driver}://{auth}@{p.host}:{p.port}/{p.dbname}"
+
+
+def co_landing_dir() -> Path:
+    value = os.environ.get("AIRFLOW_VAR_CO_LANDING_DIR")
+    if value:
+        return Path(value)
+    if uses_embedded():
+        return state_dir() / "landing"
+    raise ConfigError("AIRFLOW_VAR_CO_LANDING_DIR is not set: point it at the CO landing folder.")
+
+
+def pseudonymisation_key() -> str:
+    """The HMAC key of SPEC §6. Required, and not the demo key, outside demo mode."""
+    key = os.environ.get("AIRFLOW_VAR_PSEUDONYMISATION_KEY")
+    if uses_embedded():
+        return key or DEMO_PSEUDONYMISATION_KEY
+    if not key:
+        raise ConfigError(
+            "AIRFLOW_VAR_PSEUDONYMISATION_KEY is not set. Outside demo mode the platform "
+            "needs a secret key of its own, e.g. "
+            "`export AIRFLOW_VAR_PSEUDONYMISATION_KEY=$(python -c 'import secrets; "
+            "print(secrets.token_hex(32))')`, kept in your secrets store."
+        )
+    if key == DEMO_PSEUDONYMISATION_KEY:
+        raise ConfigError(
+            "AIRFLOW_VAR_PSEUDONYMISATION_KEY holds the public demo key, which is refused "
+            "outside demo mode: set a secret key of your own."
+        )
+    if len(key) < 16:
+        raise ConfigError("AIRFLOW_VAR_PSEUDONYMISATION_KEY must be at least 16 characters.")
+    return key

@@ -1,0 +1,1 @@
+"""Extraction of the three sources into the raw layer."""

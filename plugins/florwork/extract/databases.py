@@ -1,0 +1,240 @@
+"""Incremental extraction of the SIS and partner databases into the raw layer.
+
+Each table is extracted on ``aggiornato_il``: rows changed after the table's high-water
+mark (less a safety overlap, for transactions that commit after rows with a later
+``aggiornato_il`` were read) and before the run's cutoff. Rows stream from the source's
+``COPY ... TO STDOUT`` into the warehouse's ``COPY ... FROM STDIN`` in chunks, never a
+whole table in memory. They land in ``landing.<table>`` (committed, so Great
+Expectations can read them), are validated, and then, in one transaction, go to
+``raw.<table>`` (a version not already there) or ``quarantine.source_rows`` with the
+reasons, the ledger row is closed and the mark moves to the cutoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+from psycopg import sql
+from stdnum.it import codicefiscale
+
+from florwork import contracts, quality, warehouse
+from florwork.extract import batches
+
+log = logging.getLogger(__name__)
+
+SAFETY_OVERLAP = timedelta(hours=1)
+CONN_IDS = {"sis": "sis_source", "partner": "partner_source"}
+
+# Postgres' information_schema names for the contracts' types.
+_TYPE_NAMES = {
+    "bigint": "bigint", "smallint": "smallint", "integer": "integer", "text": "text",
+    "date": "date", "timestamptz": "timestamp with time zone", "boolean": "boolean",
+}
+
+
+@dataclass
+class BatchResult:
+    source_object: str
+    batch_id: int | None
+    received: int
+    loaded: int
+    duplicate: int
+    quarantined: int
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _expected_type(coltype: str) -> str:
+    base = coltype.split("(")[0].strip().lower()
+    if base == "varchar":
+        return "character varying"
+    if base == "char":
+        return "character"
+    if base == "numeric":
+        return "numeric"
+    return _TYPE_NAMES.get(base, base)
+
+
+def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -> None:
+    """Fail the batch, saying what changed, when the source table differs from its contract."""
+    actual = dict(
+        src.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = %s and table_name = %s",
+            (table.source, table.name),
+        ).fetchall()
+    )
+    if not actual:
+        raise batches.BatchFailed(f"source table {table.qualified} does not exist")
+    expected = {c.name: _expected_type(c.type) for c in table.columns}
+    changes = [f"column {c} removed" for c in expected if c not in actual]
+    changes += [f"column {c} added" for c in actual if c not in expected]
+    changes += [
+        f"column {c} changed type from {expected[c]} to {actual[c]}"
+        for c in expected
+        if c in actual and actual[c] != expected[c]
+    ]
+    if changes:
+        raise batches.BatchFailed(
+            f"source table {table.qualified} no longer matches its contract: "
+            + "; ".join(changes)
+            + ". Nothing was loaded; update the contract and the raw layer deliberately."
+        )
+
+
+def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
+    cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
+    wh.execute(
+        sql.SQL(
+            "create table if not exists landing.{} ({}, _row_checksum text not null, "
+            "_batch_id bigint not null, _landing_row_id bigserial primary key, "
+            "_cf_valid boolean not null default true)"
+        ).format(sql.Identifier(table.raw_table), sql.SQL(", ").join(cols))
+    )
+
+
+def _stream(src, wh, table, from_mark, cutoff, batch_id) -> None:
+    cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
+    where = sql.SQL("aggiornato_il < %(cutoff)s")
+    if from_mark is not None:
+        where = sql.SQL("aggiornato_il > %(from_mark)s and ") + where
+    query = sql.SQL(
+        "copy (select {cols}, md5(t::text), {batch} from {src} t where {where}) to stdout"
+    ).format(cols=cols, batch=sql.Literal(batch_id), src=sql.Identifier(table.source, table.name), where=where)
+    params = {"cutoff": cutoff, "from_mark": from_mark}
+    target = sql.SQL("copy landing.{} ({}, _row_checksum, _batch_id) from stdin").format(
+        sql.Identifier(table.raw_table), cols
+    )
+    with src.cursor().copy(query, params) as out, wh.cursor().copy(target) as into:
+        for chunk in out:
+            into.write(chunk)
+
+
+def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int) -> None:
+    """Mark rows whose CF fails python-stdnum's check (omocodic CFs are valid)."""
+    column = table.cf_column
+    if not column:
+        return
+    invalid = []
+    with wh.cursor(name="cf_scan") as cur:
+        cur.itersize = 10_000
+        cur.execute(
+            sql.SQL("select distinct {} from landing.{} where _batch_id = %s").format(
+                sql.Identifier(column), sql.Identifier(table.raw_table)
+            ),
+            (batch_id,),
+        )
+        for (cf,) in cur:
+            if not codicefiscale.is_valid(cf or ""):
+                invalid.append(cf)
+    if invalid:
+        wh.execute(
+            sql.SQL("update landing.{} set _cf_valid = false where _batch_id = %s and {} = any(%s)").format(
+                sql.Identifier(table.raw_table), sql.Identifier(column)
+            ),
+            (batch_id, invalid),
+        )
+
+
+def _publish(wh, table, batch_id, failures: dict[int, list[str]], cutoff) -> BatchResult:
+    """Move a validated batch from landing to raw and quarantine in one transaction."""
+    landing = sql.Identifier("landing", table.raw_table)
+    raw = sql.Identifier("raw", table.raw_table)
+    cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
+    pk = sql.Identifier(table.primary_key)
+    with wh.transaction():
+        wh.execute("create temp table _failed (landing_row_id bigint primary key, reasons text[]) on commit drop")
+        if failures:
+            with wh.cursor().copy("copy _failed from stdin") as cp:
+                for row_id, reasons in failures.items():
+                    cp.write_row((row_id, reasons))
+        received = wh.execute(
+            sql.SQL("select count(*) from {} where _batch_id = %s").format(landing), (batch_id,)
+        ).fetchone()[0]
+        quarantined = wh.execute(
+            sql.SQL(
+                "with q as (insert into quarantine.source_rows "
+                "(batch_id, source_object, source_key, row_checksum, row_data, reasons) "
+                "select %s, %s, l.{pk}::text, l._row_checksum, to_jsonb(l) - '_landing_row_id' - '_batch_id' - '_cf_valid', f.reasons "
+                "from {landing} l join _failed f on f.landing_row_id = l._landing_row_id "
+                "where l._batch_id = %s "
+                "on conflict (source_object, row_checksum) do nothing returning 1) "
+                "select count(*) from q"
+            ).format(pk=pk, landing=landing),
+            (batch_id, table.qualified, batch_id),
+        ).fetchone()[0]
+        failed_rows = len(failures)
+        loaded = wh.execute(
+            sql.SQL(
+                "with ins as (insert into {raw} ({cols}, _batch_id, _source_table, _row_checksum) "
+                "select distinct on ({pk}, _row_checksum) {cols}, _batch_id, %s, _row_checksum "
+                "from {landing} l where _batch_id = %s "
+                "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
+                "order by {pk}, _row_checksum "
+                "on conflict ({pk}, _row_checksum) do nothing returning 1) select count(*) from ins"
+            ).format(raw=raw, cols=cols, pk=pk, landing=landing),
+            (table.qualified, batch_id),
+        ).fetchone()[0]
+        # Rows quarantined again (same content as an earlier batch) count as quarantined:
+        # the row is accounted for, once, in quarantine.
+        duplicate = received - loaded - failed_rows
+        wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(landing), (batch_id,))
+        batches.close_batch(
+            wh, batch_id, rows_received=received, rows_loaded=loaded,
+            rows_duplicate=duplicate, rows_quarantined=failed_rows,
+        )
+        wh.execute(
+            "insert into ops.extract_state (source_object, high_water_mark, batch_id) values (%s, %s, %s) "
+            "on conflict (source_object) do update set high_water_mark = excluded.high_water_mark, "
+            "batch_id = excluded.batch_id, updated_at = now()",
+            (table.qualified, cutoff, batch_id),
+        )
+    log.info("%s: received %s, loaded %s, duplicate %s, quarantined %s (%s new in quarantine)",
+             table.qualified, received, loaded, duplicate, failed_rows, quarantined)
+    return BatchResult(table.qualified, batch_id, received, loaded, duplicate, failed_rows)
+
+
+def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
+    """Extract one source table up to ``cutoff`` (exclusive)."""
+    table = contracts.table(source, name)
+    with warehouse.connect("warehouse", autocommit=True) as wh, \
+            warehouse.connect(CONN_IDS[source], autocommit=True) as src:
+        with batches.exclusive(wh, table.qualified):
+            warehouse.bootstrap_once(wh)
+            _ensure_landing(wh, table)
+            for stale in batches.abandon_stale(wh, table.qualified):
+                wh.execute(sql.SQL("delete from landing.{} where _batch_id = %s").format(
+                    sql.Identifier(table.raw_table)), (stale,))
+            row = wh.execute(
+                "select high_water_mark from ops.extract_state where source_object = %s",
+                (table.qualified,),
+            ).fetchone()
+            mark = row[0] if row else None
+            if mark is not None and mark >= cutoff:
+                log.info("%s already extracted up to %s", table.qualified, mark)
+                return BatchResult(table.qualified, None, 0, 0, 0, 0)
+            from_mark = mark - SAFETY_OVERLAP if mark is not None else None
+            batch_id = batches.open_batch(wh, source, table.qualified, cutoff=cutoff, from_mark=from_mark)
+            try:
+                check_source_schema(src, table)
+                with wh.transaction():
+                    _stream(src, wh, table, from_mark, cutoff, batch_id)
+                    _flag_invalid_cfs(wh, table, batch_id)
+                failures = quality.validate_landing(
+                    f"{source}__{name}", f"landing.{table.raw_table}", batch_id,
+                    key_column="_landing_row_id",
+                )
+                return _publish(wh, table, batch_id, failures, cutoff)
+            except Exception as exc:
+                batches.fail_batch(wh, batch_id, str(exc))
+                wh.execute(sql.SQL("delete from landing.{} where _batch_id = %s").format(
+                    sql.Identifier(table.raw_table)), (batch_id,))
+                raise
+
+
+def extract_source(source: str, cutoff: datetime) -> list[dict]:
+    return [extract_table(source, t.name, cutoff).as_dict() for t in contracts.tables(source)]

@@ -1,0 +1,62 @@
+"""The source systems on the embedded PostgreSQL, and loading a dataset into them.
+
+In demo mode the SIS and partner databases are created exactly as
+``contracts/*.sql`` define them; a dataset (CSV files named ``<source>_<table>.csv``
+plus a ``landing/co`` folder) is loaded into them the way the systems would hold it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from psycopg import sql
+
+from florwork import config, contracts, warehouse
+
+
+def create_sources() -> None:
+    """Create the source databases and schemas (embedded mode only)."""
+    for conn_id, source in (("sis_source", "sis"), ("partner_source", "partner")):
+        with warehouse.connect(conn_id, autocommit=True) as conn:
+            warehouse.create_source_schema(conn, source)
+
+
+def load_dataset(folder: Path) -> dict:
+    """Load a dataset's CSV files into the sources and copy its CO files to the landing folder.
+
+    Rows already present (same primary key) are left as they are, so loading twice adds
+    nothing.
+    """
+    counts = {}
+    for conn_id, source in (("sis_source", "sis"), ("partner_source", "partner")):
+        with warehouse.connect(conn_id) as conn:
+            for table in contracts.tables(source):
+                path = folder / f"{source}_{table.name}.csv"
+                if not path.exists():
+                    continue
+                target = sql.Identifier(source, table.name)
+                conn.execute(sql.SQL("create temp table _incoming (like {}) on commit drop").format(target))
+                with path.open("rb") as handle, conn.cursor().copy(
+                    "copy _incoming from stdin with (format csv, header true)"
+                ) as cp:
+                    for chunk in iter(lambda: handle.read(1 << 16), b""):
+                        cp.write(chunk)
+                inserted = conn.execute(
+                    sql.SQL("insert into {} select * from _incoming on conflict ({}) do nothing").format(
+                        target, sql.Identifier(table.primary_key)
+                    )
+                ).rowcount
+                conn.commit()
+                counts[table.qualified] = inserted
+    co = folder / "landing" / "co"
+    if co.exists():
+        target = config.co_landing_dir() / "co"
+        target.mkdir(parents=True, exist_ok=True)
+        copied = 0
+        for path in sorted(co.iterdir()):
+            if not (target / path.name).exists():
+                shutil.copy2(path, target / path.name)
+                copied += 1
+        counts["co files"] = copied
+    return counts

@@ -1,0 +1,164 @@
+-- Warehouse bootstrap: the schemas and tables the platform itself owns (dbt owns
+-- staging, intermediate and marts). Idempotent: run at every `florwork up` and by
+-- every extraction task before it loads.
+
+create schema if not exists raw;
+create schema if not exists quarantine;
+create schema if not exists landing;
+create schema if not exists ops;
+create schema if not exists marts;
+
+-- One row per load of one source table or one CO file: the reconciliation ledger.
+create table if not exists ops.batches (
+    batch_id          bigserial primary key,
+    source            text not null,          -- 'sis', 'partner', 'co'
+    source_object     text not null,          -- table name or file name
+    status            text not null,          -- 'running' | 'done' | 'failed' | 'abandoned'
+    started_at        timestamptz not null default now(),
+    finished_at       timestamptz,
+    cutoff            timestamptz,            -- rows changed before this instant
+    from_mark         timestamptz,            -- rows changed after this instant (overlap applied)
+    rows_received     bigint,
+    rows_loaded       bigint,                 -- new rows written to raw
+    rows_duplicate    bigint,                 -- rows raw already held with the same content
+    rows_quarantined  bigint,
+    rows_released     bigint,                 -- earlier quarantined rows loaded by this batch
+    message           text,
+    constraint reconciled check (
+        status <> 'done'
+        or rows_received = rows_loaded + rows_duplicate + rows_quarantined
+    )
+);
+
+-- High-water mark per source table: the cutoff of its last committed batch.
+create table if not exists ops.extract_state (
+    source_object     text primary key,
+    high_water_mark   timestamptz not null,
+    batch_id          bigint not null references ops.batches,
+    updated_at        timestamptz not null default now()
+);
+
+-- Every CO file ever seen, by content.
+create table if not exists ops.co_files (
+    file_name         text primary key,
+    size_bytes        bigint not null,
+    sha256            text not null,
+    file_date         date,
+    received_at       timestamptz not null,   -- file modification time in the landing folder
+    processed_at      timestamptz,
+    status            text not null,          -- 'loaded' | 'duplicate_content' | 'rejected'
+    duplicate_of      text,
+    batch_id          bigint references ops.batches,
+    rows_read         bigint,
+    rows_loaded       bigint,
+    rows_duplicate    bigint,
+    rows_quarantined  bigint,
+    message           text
+);
+create index if not exists co_files_sha256 on ops.co_files (sha256);
+
+-- Rows that did not pass: kept with the reason, never dropped.
+create table if not exists quarantine.source_rows (
+    quarantine_id     bigserial primary key,
+    batch_id          bigint not null references ops.batches,
+    source_object     text not null,
+    source_key        text,
+    row_checksum      text not null,
+    row_data          jsonb not null,
+    reasons           text[] not null,
+    quarantined_at    timestamptz not null default now(),
+    unique (source_object, row_checksum)
+);
+
+create table if not exists quarantine.co_rows (
+    quarantine_id     bigserial primary key,
+    batch_id          bigint not null references ops.batches,
+    file_name         text not null,
+    line_number       integer,                -- null when the whole file is rejected
+    raw_line          text,
+    reason            text not null,
+    is_pending        boolean not null default false,  -- waits for its relationship
+    parsed            jsonb,                  -- the parsed notice, for pending rows
+    quarantined_at    timestamptz not null default now(),
+    released_batch_id bigint references ops.batches,
+    released_at       timestamptz
+);
+
+create table if not exists raw.co_notices (
+    id_comunicazione      text not null,
+    tipo_evento           text not null,
+    data_invio            date not null,
+    id_comunicazione_rif  text,
+    cf_lavoratore         text not null,
+    cf_datore             text,
+    denominazione_datore  text,
+    ateco                 text,
+    comune_sede           text,
+    tipo_contratto        text,
+    data_inizio           date,
+    data_fine             date,
+    data_cessazione       date,
+    causa_cessazione      text,
+    orario                text,
+    ore_settimanali       numeric(5,2),
+    qualifica_istat       text,
+    centro_impiego        text,
+    _batch_id             bigint not null references ops.batches,
+    _file_name            text not null,
+    _line_number          integer not null,
+    _row_checksum         text not null,
+    _loaded_at            timestamptz not null default now(),
+    constraint co_notices_id_unique unique (id_comunicazione)
+);
+
+-- Results of every Great Expectations validation, browsable from SQL.
+create table if not exists ops.validation_results (
+    validation_id     bigserial primary key,
+    batch_id          bigint not null references ops.batches,
+    suite_name        text not null,
+    success           boolean not null,
+    evaluated_at      timestamptz not null default now(),
+    statistics        jsonb not null,
+    results           jsonb not null
+);
+
+-- Warehouse builds: which raw cutoff each successful dbt build reflects.
+create table if not exists ops.warehouse_builds (
+    build_id          bigserial primary key,
+    started_at        timestamptz not null,
+    finished_at       timestamptz not null default now(),
+    data_cutoff       timestamptz not null,
+    dbt_seconds       numeric(10,2),
+    code_version      text
+);
+
+-- Months run by `florwork run`, and their Airflow runs.
+create table if not exists ops.pipeline_months (
+    month             date primary key,
+    status            text not null,          -- 'running' | 'done' | 'failed'
+    started_at        timestamptz not null default now(),
+    finished_at       timestamptz,
+    message           text
+);
+
+-- Pseudonymisation (SPEC §6): person_key = HMAC-SHA256(key, upper(trim(cf))).
+-- PostgreSQL has sha256() built in but no hmac() without pgcrypto, so the key is kept
+-- as its two padded forms (key xor ipad, key xor opad) and HMAC is two sha256 calls.
+-- The table is readable by the platform's own roles only; dbt calls the function.
+create table if not exists ops.pseudonymisation_key (
+    singleton         boolean primary key default true check (singleton),
+    key_fingerprint   text not null,          -- sha256 of the key, to detect a change
+    inner_pad         bytea not null,
+    outer_pad         bytea not null,
+    set_at            timestamptz not null default now()
+);
+
+create or replace function ops.person_key(cf text) returns text
+language sql stable strict security definer
+set search_path = pg_catalog, ops
+as $$
+    select encode(
+        sha256(k.outer_pad || sha256(k.inner_pad || convert_to(upper(regexp_replace(cf, '\s', '', 'g')), 'UTF8'))),
+        'hex')
+    from ops.pseudonymisation_key k
+$$;

@@ -1,0 +1,63 @@
+"""dbt inside the platform: the profile from the warehouse connection, and `dbt build`.
+
+dbt runs in-process through ``dbtRunner`` (no second Python start-up); the profile in
+``dbt_project/profiles.yml`` reads ``FLORWORK_DBT_*`` variables that this module sets
+from the same connection every other component uses.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import date
+
+from florwork import config
+
+log = logging.getLogger(__name__)
+
+
+class DbtFailed(RuntimeError):
+    pass
+
+
+def dbt_env() -> dict[str, str]:
+    parts = config.uri_parts(config.connection_uri("warehouse"))
+    return {
+        "FLORWORK_DBT_HOST": parts.host,
+        "FLORWORK_DBT_PORT": str(parts.port),
+        "FLORWORK_DBT_USER": parts.user,
+        "FLORWORK_DBT_PASSWORD": parts.password,
+        "FLORWORK_DBT_DBNAME": parts.dbname,
+        "DBT_PROFILES_DIR": str(config.dbt_project_dir()),
+        "DBT_PROJECT_DIR": str(config.dbt_project_dir()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_args(command: str, through_month: date | None = None, extra: list[str] | None = None) -> list[str]:
+    args = [command, "--project-dir", str(config.dbt_project_dir()),
+            "--profiles-dir", str(config.dbt_project_dir())]
+    if through_month is not None:
+        args += ["--vars", f"{{through_month: '{through_month.isoformat()}'}}"]
+    return args + (extra or [])
+
+
+def run_dbt(command: str, through_month: date | None = None, extra: list[str] | None = None) -> float:
+    """Run a dbt command in-process; raise DbtFailed naming what failed."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env())
+    started = time.monotonic()
+    result = dbtRunner().invoke(dbt_args(command, through_month, extra))
+    elapsed = time.monotonic() - started
+    if not result.success:
+        failures = []
+        if result.result is not None and hasattr(result.result, "results"):
+            for item in result.result.results:
+                if str(item.status) in ("error", "fail", "runtime error"):
+                    failures.append(f"{item.node.unique_id}: {item.message or item.status}")
+        detail = "; ".join(failures[:10]) or str(result.exception)
+        raise DbtFailed(f"dbt {command} failed: {detail}")
+    log.info("dbt %s finished in %.1f s", command, elapsed)
+    return elapsed

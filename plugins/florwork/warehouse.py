@@ -1,0 +1,135 @@
+"""Connections and the bootstrap of the databases the platform owns."""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+from importlib import resources
+
+import psycopg
+from psycopg import sql
+
+from florwork import config, contracts
+
+
+class DatabaseUnreachable(RuntimeError):
+    pass
+
+
+def connect(conn_id: str, **kwargs) -> psycopg.Connection:
+    uri = config.connection_uri(conn_id)
+    try:
+        return psycopg.connect(uri, connect_timeout=10, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnreachable(
+            f"cannot reach the {conn_id} database at {config.redact(uri)}: "
+            f"{str(exc).strip().splitlines()[0]}. Is it running? "
+            + ("Start it with `.venv/bin/florwork up`." if config.uses_embedded() else
+               f"Check AIRFLOW_CONN_{conn_id.upper()}.")
+        ) from exc
+
+
+@contextmanager
+def warehouse():
+    with connect("warehouse") as conn:
+        yield conn
+
+
+def raw_table_ddl(table: contracts.SourceTable) -> sql.Composed:
+    cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
+    cols += [
+        sql.SQL("_batch_id bigint not null references ops.batches"),
+        sql.SQL("_extracted_at timestamptz not null default now()"),
+        sql.SQL("_source_table text not null"),
+        sql.SQL("_row_checksum text not null"),
+    ]
+    return sql.SQL("create table if not exists raw.{} ({})").format(
+        sql.Identifier(table.raw_table), sql.SQL(", ").join(cols)
+    )
+
+
+def bootstrap(conn: psycopg.Connection) -> None:
+    """Create the platform's schemas and tables (idempotent)."""
+    conn.execute("select pg_advisory_xact_lock(hashtext('florwork.bootstrap'))")
+    conn.execute(resources.files("florwork.sql").joinpath("warehouse.sql").read_text())
+    for source in ("sis", "partner"):
+        for table in contracts.tables(source):
+            conn.execute(raw_table_ddl(table))
+            conn.execute(
+                sql.SQL(
+                    "create unique index if not exists {} on raw.{} ({}, _row_checksum)"
+                ).format(
+                    sql.Identifier(f"{table.raw_table}_version"),
+                    sql.Identifier(table.raw_table),
+                    sql.Identifier(table.primary_key),
+                )
+            )
+    install_key(conn, config.pseudonymisation_key())
+
+
+def _pads(key: str) -> tuple[bytes, bytes]:
+    raw = key.encode()
+    if len(raw) > 64:
+        raw = hashlib.sha256(raw).digest()
+    raw = raw.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in raw), bytes(b ^ 0x5C for b in raw)
+
+
+def key_fingerprint(key: str) -> str:
+    return hashlib.sha256(b"florwork-key-fingerprint:" + key.encode()).hexdigest()
+
+
+class KeyChanged(RuntimeError):
+    pass
+
+
+def install_key(conn: psycopg.Connection, key: str, *, rekey: bool = False) -> None:
+    """Store the pseudonymisation key's HMAC pads; a different key needs ``rekey``.
+
+    Changing the key changes every ``person_key``, so it is an explicit operation
+    (``florwork rekey``), never the side effect of a mistyped setting.
+    """
+    inner, outer = _pads(key)
+    fingerprint = key_fingerprint(key)
+    row = conn.execute("select key_fingerprint from ops.pseudonymisation_key").fetchone()
+    if row and row[0] != fingerprint and not rekey:
+        raise KeyChanged(
+            "AIRFLOW_VAR_PSEUDONYMISATION_KEY differs from the key this warehouse was built "
+            "with. If you mean to change it, run `.venv/bin/florwork rekey` (every "
+            "person_key changes and the warehouse is rebuilt); otherwise restore the key."
+        )
+    conn.execute(
+        """insert into ops.pseudonymisation_key (singleton, key_fingerprint, inner_pad, outer_pad)
+           values (true, %s, %s, %s)
+           on conflict (singleton) do update set key_fingerprint = excluded.key_fingerprint,
+               inner_pad = excluded.inner_pad, outer_pad = excluded.outer_pad, set_at = now()""",
+        (fingerprint, inner, outer),
+    )
+
+
+def create_database(admin: psycopg.Connection, name: str) -> bool:
+    exists = admin.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+    if not exists:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return not exists
+
+
+def create_source_schema(conn: psycopg.Connection, source: str) -> None:
+    """Create a source system's schema exactly as its contract defines it."""
+    exists = conn.execute(
+        "select 1 from information_schema.schemata where schema_name = %s", (source,)
+    ).fetchone()
+    if not exists:
+        conn.execute(contracts.ddl(source))
+
+
+_bootstrapped: set[str] = set()
+
+
+def bootstrap_once(conn: psycopg.Connection) -> None:
+    """Bootstrap the warehouse once per process (tasks call this before loading)."""
+    key = conn.info.dsn
+    if key not in _bootstrapped:
+        with conn.transaction():
+            bootstrap(conn)
+        _bootstrapped.add(key)
