@@ -72,8 +72,13 @@ def embedded_uri(database: str, state: dict | None = None) -> str:
 
 
 def uses_embedded() -> bool:
-    """True when the platform runs on its own embedded PostgreSQL (demo mode)."""
-    return not os.environ.get("AIRFLOW_CONN_WAREHOUSE")
+    """True when the platform runs on its own embedded PostgreSQL (demo mode).
+
+    ``FLORWORK_EMBEDDED=1`` is set by ``airflow_env.configure`` when it points the
+    ``AIRFLOW_CONN_*`` variables at the embedded server, so processes started from
+    there (Airflow's own included) still know they are in demo mode.
+    """
+    return os.environ.get("FLORWORK_EMBEDDED") == "1" or not os.environ.get("AIRFLOW_CONN_WAREHOUSE")
 
 
 def _uri_from_json(value: str) -> str:

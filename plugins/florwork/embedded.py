@@ -81,11 +81,25 @@ def _initdb(pgdata: Path) -> None:
         entry = pwd.getpwnam(user)
         os.chown(pgdata, entry.pw_uid, entry.pw_gid)
     if not (pgdata / "PG_VERSION").exists():
+        _stop_orphans(pgdata)
         _commands.initdb(
             ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", USER],
             pgdata=pgdata,
             user=user,
         )
+
+
+def _stop_orphans(pgdata: Path) -> None:
+    """Stop a server still running on a data folder that was deleted under it."""
+    import psutil
+
+    for proc in psutil.process_iter(attrs=["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and str(pgdata) in (proc.info["cmdline"] or []):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except psutil.TimeoutExpired:
+                proc.kill()
 
 
 def up() -> dict:

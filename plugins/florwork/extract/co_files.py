@@ -28,6 +28,7 @@ from psycopg import sql
 from stdnum.it import codicefiscale
 
 from florwork import config, quality, warehouse
+from florwork.months import TZ as CUTOFF_TZ
 from florwork.extract import batches
 
 log = logging.getLogger(__name__)
@@ -370,6 +371,14 @@ def load_co_files(cutoff: date | None = None) -> dict:
                     continue
                 results.append(_load_file(wh, path))
             released = release_pending(wh)
+            if cutoff is not None:
+                wh.execute(
+                    "insert into ops.extract_state (source_object, high_water_mark) "
+                    "values ('co files', %s) on conflict (source_object) do update "
+                    "set high_water_mark = greatest(ops.extract_state.high_water_mark, excluded.high_water_mark), "
+                    "updated_at = now()",
+                    (datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=CUTOFF_TZ),),
+                )
     rejected = [r for r in results if r.status == "rejected"]
     for r in rejected:
         log.error("CO file %s REJECTED: %s", r.file_name, r.message)

@@ -34,7 +34,7 @@ create table if not exists ops.batches (
 create table if not exists ops.extract_state (
     source_object     text primary key,
     high_water_mark   timestamptz not null,
-    batch_id          bigint not null references ops.batches,
+    batch_id          bigint references ops.batches,
     updated_at        timestamptz not null default now()
 );
 
@@ -127,7 +127,8 @@ create table if not exists ops.warehouse_builds (
     build_id          bigserial primary key,
     started_at        timestamptz not null,
     finished_at       timestamptz not null default now(),
-    data_cutoff       timestamptz not null,
+    data_cutoff       timestamptz not null,   -- every source loaded up to this instant
+    through_month     date not null,          -- last month the marts are built for
     dbt_seconds       numeric(10,2),
     code_version      text
 );
@@ -162,3 +163,52 @@ as $$
         'hex')
     from ops.pseudonymisation_key k
 $$;
+
+-- Published monthly budget runs (SPEC §7): append-only. A month run again whose
+-- figures changed gets a new row that supersedes the previous one; no row is ever
+-- updated or deleted (the triggers refuse it, whoever asks).
+create table if not exists marts.budget_runs (
+    run_id                    bigint generated always as identity primary key,
+    published_at              timestamptz not null default now(),
+    programme                 text not null,
+    budget_year               integer not null,
+    month                     date not null,
+    realised_savings_eur      numeric(14,2) not null,
+    expected_savings_eur      numeric(14,2) not null,
+    realised_savings_ytd_eur  numeric(14,2) not null,
+    expected_savings_ytd_eur  numeric(14,2) not null,
+    r_ytd                     numeric(10,4),
+    tier                      text,
+    reinvest_efficiency_eur   numeric(14,2) not null,
+    reinvest_innovation_eur   numeric(14,2) not null,
+    not_reinvested_eur        numeric(14,2) not null,
+    rule_version              text not null,
+    participants_with_savings integer not null,
+    supersedes_run_id         bigint references marts.budget_runs,
+    data_cutoff               timestamptz not null,
+    code_version              text not null,
+    airflow_run_id            text
+);
+create index if not exists budget_runs_month on marts.budget_runs (programme, month, run_id);
+
+create or replace function ops.refuse_change() returns trigger language plpgsql as $$
+begin
+    raise exception '% is append-only: published rows are never updated or deleted (run the month again to publish a superseding row)', tg_table_schema || '.' || tg_table_name
+        using errcode = 'insufficient_privilege';
+end $$;
+
+drop trigger if exists budget_runs_append_only on marts.budget_runs;
+create trigger budget_runs_append_only before update or delete on marts.budget_runs
+    for each row execute function ops.refuse_change();
+drop trigger if exists budget_runs_no_truncate on marts.budget_runs;
+create trigger budget_runs_no_truncate before truncate on marts.budget_runs
+    for each statement execute function ops.refuse_change();
+
+create or replace view marts.budget_runs_latest as
+    select distinct on (programme, month) *
+    from marts.budget_runs
+    order by programme, month, run_id desc;
+comment on view marts.budget_runs_latest is
+    'The latest published figures of every programme and month: one row per programme and month.';
+comment on table marts.budget_runs is
+    'Append-only: one row per published monthly budget run (SPEC §7). A rerun whose figures changed adds a row with supersedes_run_id.';

@@ -1,0 +1,39 @@
+"""
+### transform_warehouse
+
+Builds the warehouse with one `dbt build` (seeds, staging, intermediate, marts and
+every test) when fresh raw data has landed: it is scheduled on the raw Assets that the
+three extraction DAGs emit.
+
+The build covers the months up to `conf.month` when given (`florwork run`), otherwise
+the last month that every source has been loaded through. Each successful build is
+recorded in `ops.warehouse_builds` with its data cutoff; the monthly budget run waits
+for it. Why one `dbt build` task and not a task per model (Cosmos): see
+`docs/dbt-in-airflow.md`.
+"""
+
+from airflow.sdk import dag, task
+
+from florwork import assets, dag_defaults, pipeline
+
+
+@dag(
+    dag_id="transform_warehouse",
+    schedule=assets.RAW_ASSETS[0] | assets.RAW_ASSETS[1] | assets.RAW_ASSETS[2]
+    | assets.RAW_ASSETS[3] | assets.RAW_ASSETS[4] | assets.RAW_ASSETS[5] | assets.RAW_ASSETS[6],
+    start_date=dag_defaults.START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args={**dag_defaults.default_args(), "retries": 1},
+    tags=["florwork", "transform", "dbt"],
+    doc_md=__doc__,
+)
+def transform_warehouse():
+    @task(task_id="build_warehouse", outlets=[assets.MARTS])
+    def build(**context) -> dict:
+        return pipeline.build_warehouse(context)
+
+    build()
+
+
+transform_warehouse()

@@ -1,0 +1,102 @@
+"""The monthly budget run: publish a month's figures to marts.budget_runs, append-only.
+
+The figures are computed once, by dbt, in ``marts.budget_monthly``; this module only
+copies the month's rows into the append-only ledger, with the run's provenance (data
+cutoff, rule version, code version), when they differ from what was last published.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from datetime import date
+from functools import cache
+
+from florwork import __version__, config, warehouse
+
+log = logging.getLogger(__name__)
+
+FIGURES = (
+    "programme", "budget_year", "month", "realised_savings_eur", "expected_savings_eur",
+    "realised_savings_ytd_eur", "expected_savings_ytd_eur", "r_ytd", "tier",
+    "reinvest_efficiency_eur", "reinvest_innovation_eur", "not_reinvested_eur",
+    "rule_version", "participants_with_savings",
+)
+COMPARED = FIGURES[3:]
+
+
+class NoRuleInForce(RuntimeError):
+    pass
+
+
+class WarehouseNotReady(RuntimeError):
+    pass
+
+
+@cache
+def code_version() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(config.project_root()), "describe", "--always", "--dirty"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        return f"{__version__}+{sha}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+def latest_build() -> dict | None:
+    """The latest successful warehouse build: its data cutoff and month."""
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        row = wh.execute(
+            "select data_cutoff, through_month from ops.warehouse_builds order by build_id desc limit 1"
+        ).fetchone()
+    return {"data_cutoff": row[0], "through_month": row[1]} if row else None
+
+
+def check_rules(month: date) -> None:
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        row = wh.execute(
+            "select count(*) from reference.reinvestment_rules where valid_from <= %s", (month,)
+        ).fetchone()
+    if not row[0]:
+        raise NoRuleInForce(
+            f"no reinvestment rule is in force on {month}: add a row to "
+            "dbt_project/seeds/reinvestment_rules.csv with valid_from on or before that month"
+        )
+
+
+def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list[dict]:
+    """Append the month's figures to marts.budget_runs where they changed; return them."""
+    check_rules(month)
+    published = []
+    with warehouse.connect("warehouse") as wh:
+        wh.execute("select pg_advisory_xact_lock(hashtext('florwork.publish_budget'))")
+        columns = ", ".join(FIGURES)
+        rows = wh.execute(f"select {columns} from marts.budget_monthly where month = %s order by programme",
+                          (month,)).fetchall()
+        for row in rows:
+            figures = dict(zip(FIGURES, row))
+            latest = wh.execute(
+                f"select run_id, {', '.join(COMPARED)} from marts.budget_runs "
+                "where programme = %s and month = %s order by run_id desc limit 1",
+                (figures["programme"], month),
+            ).fetchone()
+            if latest and tuple(latest[1:]) == tuple(figures[c] for c in COMPARED):
+                published.append({**figures, "run_id": latest[0], "status": "unchanged"})
+                continue
+            run_id = wh.execute(
+                f"insert into marts.budget_runs ({columns}, supersedes_run_id, data_cutoff, code_version, "
+                f"airflow_run_id) values ({', '.join(['%s'] * len(FIGURES))}, %s, %s, %s, %s) returning run_id",
+                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id),
+            ).fetchone()[0]
+            published.append({**figures, "run_id": run_id,
+                              "status": "superseding" if latest else "published",
+                              "supersedes_run_id": latest[0] if latest else None})
+            if figures["r_ytd"] is None:
+                log.warning("%s %s: R is null because the expected savings year to date are 0",
+                            figures["programme"], month)
+        wh.commit()
+    if not rows:
+        log.warning("no budget target for %s: nothing to publish", month)
+    return published

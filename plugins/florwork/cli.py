@@ -1,0 +1,216 @@
+"""The `florwork` command: set up, run and inspect the platform.
+
+    florwork up                      start the embedded PostgreSQL (demo mode) and bootstrap
+    florwork down                    stop the embedded PostgreSQL
+    florwork load-demo               fill the embedded source systems with the demo dataset
+    florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
+    florwork status                  months run, last figures, reconciliation, reports
+    florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from florwork import config, months
+
+DEMO_DATASET = Path(__file__).parent / "demo" / "savings_example"
+
+
+def _err(message: str) -> int:
+    print(f"florwork: error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_up(args) -> int:
+    from florwork import airflow_env, embedded, sources, warehouse
+
+    if config.uses_embedded():
+        state = embedded.up()
+        print(f"Embedded PostgreSQL on {state['host']}:{state['port']} (data in {state['pgdata']})")
+        import psycopg
+
+        with psycopg.connect(config.embedded_uri("postgres"), autocommit=True) as admin:
+            for database in (*config.EMBEDDED_DATABASES.values(), config.AIRFLOW_DATABASE):
+                if warehouse.create_database(admin, database):
+                    print(f"  created database {database}")
+        sources.create_sources()
+        config.co_landing_dir().joinpath("co").mkdir(parents=True, exist_ok=True)
+    with warehouse.connect("warehouse") as wh:
+        warehouse.bootstrap(wh)
+    airflow_env.migrate()
+    print(f"Warehouse ready; Airflow metadata migrated (AIRFLOW_HOME={airflow_env.configure()['AIRFLOW_HOME']})")
+    print(f"CO landing folder: {config.co_landing_dir() / 'co'}")
+    return 0
+
+
+def cmd_down(args) -> int:
+    from florwork import embedded
+
+    if not config.uses_embedded():
+        return _err("AIRFLOW_CONN_WAREHOUSE is set: the platform does not own that server, so it does not stop it")
+    print("Embedded PostgreSQL stopped." if embedded.down() else "Embedded PostgreSQL was not running.")
+    return 0
+
+
+def cmd_load_demo(args) -> int:
+    from florwork import sources
+
+    if not config.uses_embedded() and not args.force:
+        return _err("refusing to load demo data into real sources (AIRFLOW_CONN_WAREHOUSE is set); use --force for a test system")
+    counts = sources.load_dataset(Path(args.dataset))
+    for name, count in counts.items():
+        print(f"  {name}: {count} new")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from florwork import airflow_env
+
+    through = months.parse_month(args.through)
+    if config.uses_embedded():
+        from florwork import embedded
+
+        if not embedded.is_running():
+            return _err("the embedded PostgreSQL is not running: run `.venv/bin/florwork up` first")
+    config.pseudonymisation_key()  # refuse early outside demo mode without a key
+    airflow_env.configure()
+    from florwork import runner
+
+    results = runner.run(through, progress=lambda line: print(line, flush=True))
+    if results:
+        print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
+    print_budget(through.year, through)
+    return 0
+
+
+def print_budget(year: int | None = None, through=None) -> None:
+    from florwork import warehouse
+
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        exists = wh.execute("select to_regclass('marts.budget_monthly')").fetchone()[0]
+        if not exists:
+            print("No budget yet: run `florwork run --through YYYY-MM`.")
+            return
+        if year is None:
+            year = wh.execute("select max(budget_year) from marts.budget_monthly").fetchone()[0]
+        rows = wh.execute(
+            "select programme, month, realised_savings_eur, expected_savings_eur, realised_savings_ytd_eur, "
+            "expected_savings_ytd_eur, r_ytd, tier, reinvest_efficiency_eur, reinvest_innovation_eur, "
+            "not_reinvested_eur from marts.budget_monthly where budget_year = %s order by programme, month",
+            (year,),
+        ).fetchall()
+    header = ("programme", "month", "realised", "expected", "realised YTD", "expected YTD", "R YTD", "tier",
+              "efficiency", "innovation", "not reinvested")
+    table = [header] + [
+        (r[0], f"{r[1]:%Y-%m}", *(f"{v:,.2f}" for v in r[2:6]), "-" if r[6] is None else f"{r[6]:.4f}",
+         r[7] or "-", *(f"{v:,.2f}" for v in r[8:11]))
+        for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    print(f"\nBudget {year} (marts.budget_monthly, euros):")
+    for i, row in enumerate(table):
+        print("  " + "  ".join(str(v).rjust(w) if j > 1 else str(v).ljust(w) for j, (v, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+    reports = sorted(config.reports_dir().glob("*/budget_*.html"))
+    if reports:
+        print(f"\nReport of the latest run: {reports[-1]}")
+
+
+def cmd_status(args) -> int:
+    from florwork import warehouse
+
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        warehouse.bootstrap_once(wh)
+        done = wh.execute("select month, status, finished_at, message from ops.pipeline_months order by month").fetchall()
+        print("Months run:")
+        if not done:
+            print("  none yet")
+        for month, status, finished, message in done:
+            print(f"  {month:%Y-%m}  {status:<8} {finished or ''} {message or ''}")
+        print("\nReconciliation (rows received = loaded + duplicate + quarantined), per source:")
+        rows = wh.execute(
+            "select source_object, count(*), sum(rows_received), sum(rows_loaded), sum(rows_duplicate), "
+            "sum(rows_quarantined), sum(coalesce(rows_released, 0)), "
+            "bool_and(rows_received = rows_loaded + rows_duplicate + rows_quarantined) "
+            "from ops.batches where status = 'done' and source <> 'co' group by source_object "
+            "union all select 'co files', count(*), sum(rows_received), sum(rows_loaded), sum(rows_duplicate), "
+            "sum(rows_quarantined), sum(coalesce(rows_released, 0)), "
+            "bool_and(rows_received = rows_loaded + rows_duplicate + rows_quarantined) "
+            "from ops.batches where status = 'done' and source = 'co' order by 1"
+        ).fetchall()
+        for name, n, rec, loaded, dup, quar, released, ok in rows:
+            print(f"  {name:<22} batches {n:>4}  received {rec or 0:>8}  loaded {loaded or 0:>8}  "
+                  f"duplicate {dup or 0:>6}  quarantined {quar or 0:>5}  released {released:>4}  "
+                  f"{'OK' if ok or ok is None else 'MISMATCH'}")
+        failed = wh.execute("select count(*) from ops.batches where status = 'failed'").fetchone()[0]
+        rejected = wh.execute("select count(*) from ops.co_files where status = 'rejected'").fetchone()[0]
+        pending = wh.execute("select count(*) from quarantine.co_rows where is_pending and released_at is null").fetchone()[0]
+        print(f"  failed batches: {failed}; rejected CO files: {rejected}; CO notices waiting for their relationship: {pending}")
+        latest = wh.execute(
+            "select programme, month, r_ytd, tier, realised_savings_ytd_eur, expected_savings_ytd_eur, published_at, run_id "
+            "from marts.budget_runs_latest order by month desc, programme limit 5"
+        ).fetchall()
+    print("\nLatest published figures (marts.budget_runs_latest):")
+    for p, m, r, tier, s, e, at, run_id in latest:
+        print(f"  {p} {m:%Y-%m}: R {r if r is not None else '-'} tier {tier or '-'} (S {s}, E {e}) run {run_id} at {at:%Y-%m-%d %H:%M}")
+    if not latest:
+        print("  none yet")
+    reports = sorted(config.reports_dir().glob("*/budget_*.html"))
+    print(f"\nReports: {config.reports_dir()}" + (f" (latest: {reports[-1]})" if reports else " (none yet)"))
+    return 0
+
+
+def cmd_budget(args) -> int:
+    print_budget(args.year)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="florwork", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the platform's own log")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start the embedded PostgreSQL and bootstrap").set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop the embedded PostgreSQL").set_defaults(func=cmd_down)
+    demo = sub.add_parser("load-demo", help="load the demo dataset into the source systems")
+    demo.add_argument("--dataset", default=str(DEMO_DATASET))
+    demo.add_argument("--force", action="store_true")
+    demo.set_defaults(func=cmd_load_demo)
+    run = sub.add_parser("run", help="run the pipeline for every month not yet run")
+    run.add_argument("--through", required=True, metavar="YYYY-MM")
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("status", help="months run, reconciliation, latest figures").set_defaults(func=cmd_status)
+    budget = sub.add_parser("budget", help="print the budget table")
+    budget.add_argument("--year", type=int)
+    budget.set_defaults(func=cmd_budget)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from florwork.extract.batches import BatchFailed, ConcurrentRun
+    from florwork.warehouse import DatabaseUnreachable, KeyChanged
+
+    try:
+        return args.func(args)
+    except months.BadMonth as exc:
+        return _err(str(exc))
+    except (config.ConfigError, DatabaseUnreachable, KeyChanged, BatchFailed, ConcurrentRun) as exc:
+        return _err(str(exc))
+    except Exception as exc:
+        from florwork.runner import RunFailed
+
+        if isinstance(exc, RunFailed):
+            return _err(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

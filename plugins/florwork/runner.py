@@ -1,0 +1,148 @@
+"""`florwork run --through YYYY-MM`: the real DAGs, one month at a time, in order.
+
+For every month not yet run, from the first budget month on, the runner executes the
+five DAGs with Airflow's own ``dag.test()`` (a real DAG run with real task instances
+in the metadata database, in this process): the three extractions, the warehouse
+build and the monthly budget run, each with ``conf = {"month": "YYYY-MM"}``. A month is
+marked done in ``ops.pipeline_months`` only when all five succeeded, so a failed month
+is run again next time and a month already done is never run twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Callable
+
+from florwork import airflow_env, config, months, warehouse
+
+log = logging.getLogger(__name__)
+
+DAG_ORDER = (
+    "extract_social_services",
+    "extract_partner",
+    "load_co_files",
+    "transform_warehouse",
+    "run_monthly_budget",
+)
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class MonthResult:
+    month: date
+    seconds: float
+    dag_seconds: dict[str, float]
+
+
+def first_budget_month() -> date:
+    """The first month with a budget target (``FLORWORK_START_MONTH`` overrides it)."""
+    if os.environ.get("FLORWORK_START_MONTH"):
+        return months.parse_month(os.environ["FLORWORK_START_MONTH"])
+    path = config.dbt_project_dir() / "seeds" / "budget_targets.csv"
+    with path.open() as handle:
+        firsts = [date.fromisoformat(row["month"]) for row in csv.DictReader(handle)]
+    if not firsts:
+        raise RunFailed(f"{path} has no budget target: nothing tells which month to start from")
+    return min(firsts)
+
+
+def months_done() -> set[date]:
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        warehouse.bootstrap_once(wh)
+        return {r[0] for r in wh.execute("select month from ops.pipeline_months where status = 'done'")}
+
+
+def months_to_run(through: date) -> list[date]:
+    done = months_done()
+    return [m for m in months.month_range(first_budget_month(), through) if m not in done]
+
+
+def _set_month(month: date, status: str, message: str | None = None) -> None:
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        wh.execute(
+            "insert into ops.pipeline_months (month, status, message) values (%s, %s, %s) "
+            "on conflict (month) do update set status = excluded.status, message = excluded.message, "
+            "started_at = case when excluded.status = 'running' then now() else ops.pipeline_months.started_at end, "
+            "finished_at = case when excluded.status = 'running' then null else now() end",
+            (month, status, message),
+        )
+
+
+def _load_dags() -> dict:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(config.dags_dir()))
+    if bag.import_errors:
+        raise RunFailed("DAG files do not import: " + "; ".join(f"{k}: {v}" for k, v in bag.import_errors.items()))
+    missing = [d for d in DAG_ORDER if d not in bag.dags]
+    if missing:
+        raise RunFailed(f"DAGs missing from {config.dags_dir()}: {', '.join(missing)}")
+    return bag.dags
+
+
+def _failed_tasks(dag_run) -> str:
+    from airflow.utils.state import TaskInstanceState
+
+    failed = [ti for ti in dag_run.get_task_instances()
+              if ti.state in (TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED)]
+    return ", ".join(f"{ti.task_id} ({ti.state})" for ti in failed) or "unknown task"
+
+
+def run_month(dags: dict, month: date, progress: Callable[[str], None]) -> MonthResult:
+    from airflow.utils.state import DagRunState
+
+    started = time.monotonic()
+    timings = {}
+    _set_month(month, "running")
+    # One logical date per month (the month's cutoff), so a month run again reuses
+    # its Airflow runs instead of piling up new ones.
+    logical_date = months.month_cutoff(month).astimezone(timezone.utc)
+    for dag_id in DAG_ORDER:
+        t0 = time.monotonic()
+        progress(f"  {month:%Y-%m}  {dag_id} ...")
+        try:
+            dag_run = dags[dag_id].test(logical_date=logical_date, run_conf={"month": f"{month:%Y-%m}"})
+        except Exception as exc:  # the DAG could not even start
+            _set_month(month, "failed", f"{dag_id}: {exc}")
+            raise RunFailed(f"{month:%Y-%m}: {dag_id} could not run: {exc}") from exc
+        timings[dag_id] = time.monotonic() - t0
+        if dag_run is None or dag_run.state != DagRunState.SUCCESS:
+            detail = _failed_tasks(dag_run) if dag_run is not None else "no run"
+            message = f"{dag_id} failed: {detail}"
+            _set_month(month, "failed", message)
+            raise RunFailed(
+                f"{month:%Y-%m}: {message}. The task log above says why; fix it and run "
+                f"`florwork run --through {month:%Y-%m}` again (finished work is not repeated)."
+            )
+        progress(f"  {month:%Y-%m}  {dag_id} ok ({timings[dag_id]:.1f} s)")
+    _set_month(month, "done")
+    return MonthResult(month, time.monotonic() - started, timings)
+
+
+def run(through: date, progress: Callable[[str], None] = print) -> list[MonthResult]:
+    """Run every month not yet run up to ``through``; return what ran."""
+    todo = months_to_run(through)
+    if not todo:
+        progress(f"Nothing to run: every month through {through:%Y-%m} has been run.")
+        return []
+    progress(f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}")
+    airflow_env.migrate()
+    dags = _load_dags()
+    results = []
+    for month in todo:
+        result = run_month(dags, month, progress)
+        progress(f"{month:%Y-%m} done in {result.seconds:.1f} s")
+        results.append(result)
+    return results
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
