@@ -6,6 +6,8 @@
     florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
     florwork status                  months run, last figures, reconciliation, reports
     florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
+    florwork demo                    up + load-demo + run through the demo's last month
+    florwork airflow ARGS...         any airflow command with the platform's settings
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
+from datetime import datetime
 from pathlib import Path
 
 from florwork import config, months
@@ -80,11 +84,32 @@ def cmd_run(args) -> int:
     airflow_env.configure()
     from florwork import runner
 
-    results = runner.run(through, progress=lambda line: print(line, flush=True))
+    log_path = None
+    if not args.verbose:
+        log_dir = config.state_dir() / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
+    results = runner.run(through, progress=lambda line: print(line, flush=True), log_path=log_path)
     if results:
         print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
     print_budget(through.year, through)
     return 0
+
+
+def cmd_demo(args) -> int:
+    """Set everything up, load the demo dataset and run it through its last month."""
+    import csv
+
+    if not config.uses_embedded():
+        return _err("`florwork demo` runs on the embedded PostgreSQL only; unset AIRFLOW_CONN_WAREHOUSE")
+    cmd_up(args)
+    args.dataset, args.force = str(DEMO_DATASET), False
+    print("Loading the demo dataset into the source systems:")
+    cmd_load_demo(args)
+    with (config.dbt_project_dir() / "seeds" / "budget_targets.csv").open() as handle:
+        last = max(row["month"] for row in csv.DictReader(handle))
+    args.through = last[:7]
+    return cmd_run(args)
 
 
 def print_budget(year: int | None = None, through=None) -> None:
@@ -170,6 +195,23 @@ def cmd_budget(args) -> int:
     return 0
 
 
+def cmd_airflow(args) -> int:
+    """Run an `airflow` command with the platform's settings (e.g. `standalone`)."""
+    import os
+
+    from florwork import airflow_env
+
+    airflow_env.migrate()
+    binary = os.path.join(os.path.dirname(sys.executable), "airflow")
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    if args.airflow_args[:1] == ["standalone"]:
+        os.environ.setdefault("AIRFLOW__API__PORT", "8080")
+        os.environ.setdefault("AIRFLOW__API__BASE_URL", f"http://localhost:{os.environ['AIRFLOW__API__PORT']}")
+        os.environ.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
+        print(f"Airflow UI on {os.environ['AIRFLOW__API__BASE_URL']} (login details are printed by Airflow below)")
+    os.execv(binary, [binary, *args.airflow_args])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="florwork", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -181,9 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dataset", default=str(DEMO_DATASET))
     demo.add_argument("--force", action="store_true")
     demo.set_defaults(func=cmd_load_demo)
+    sub.add_parser("demo", help="up, load the demo dataset, run it through its last month").set_defaults(func=cmd_demo)
     run = sub.add_parser("run", help="run the pipeline for every month not yet run")
     run.add_argument("--through", required=True, metavar="YYYY-MM")
     run.set_defaults(func=cmd_run)
+    airflow = sub.add_parser("airflow", help="run an airflow command with the platform's settings")
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    airflow.set_defaults(func=cmd_airflow)
     sub.add_parser("status", help="months run, reconciliation, latest figures").set_defaults(func=cmd_status)
     budget = sub.add_parser("budget", help="print the budget table")
     budget.add_argument("--year", type=int)
@@ -193,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # platformdirs (through pgserver) warns when XDG_RUNTIME_DIR is unset, as on CI.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from florwork.extract.batches import BatchFailed, ConcurrentRun

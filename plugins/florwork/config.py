@@ -34,6 +34,12 @@ def project_root() -> Path:
 
 
 def state_dir() -> Path:
+    """Project-local, git-ignored state: embedded PostgreSQL, Airflow home, landing, reports.
+
+    ``FLORWORK_STATE_DIR`` moves it (the test suite uses its own).
+    """
+    if os.environ.get("FLORWORK_STATE_DIR"):
+        return Path(os.environ["FLORWORK_STATE_DIR"]).resolve()
     return project_root() / ".florwork"
 
 

@@ -63,6 +63,12 @@ def _datasource(url: str):
     return _context().data_sources.add_postgres("warehouse", connection_string=url)
 
 
+def reset() -> None:
+    """Forget the GX context and its connections (after a database was recreated)."""
+    _datasource.cache_clear()
+    _context.cache_clear()
+
+
 def _describe(result) -> tuple[str, str]:
     cfg = result.expectation_config
     meta = cfg.meta or {}

@@ -10,12 +10,15 @@ is run again next time and a month already done is never run twice.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from florwork import airflow_env, config, months, warehouse
@@ -96,7 +99,37 @@ def _failed_tasks(dag_run) -> str:
     return ", ".join(f"{ti.task_id} ({ti.state})" for ti in failed) or "unknown task"
 
 
-def run_month(dags: dict, month: date, progress: Callable[[str], None]) -> MonthResult:
+@contextlib.contextmanager
+def _output_to(path: Path | None):
+    """Send this process's stdout and stderr (Airflow's and dbt's logs) to a file."""
+    if path is None:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("ab") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _tail(path: Path | None, lines: int = 40) -> str:
+    if path is None or not path.exists():
+        return ""
+    text = path.read_text(errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def run_month(dags: dict, month: date, progress: Callable[[str], None], log_path: Path | None = None) -> MonthResult:
     from airflow.utils.state import DagRunState
 
     started = time.monotonic()
@@ -109,7 +142,8 @@ def run_month(dags: dict, month: date, progress: Callable[[str], None]) -> Month
         t0 = time.monotonic()
         progress(f"  {month:%Y-%m}  {dag_id} ...")
         try:
-            dag_run = dags[dag_id].test(logical_date=logical_date, run_conf={"month": f"{month:%Y-%m}"})
+            with _output_to(log_path):
+                dag_run = dags[dag_id].test(logical_date=logical_date, run_conf={"month": f"{month:%Y-%m}"})
         except Exception as exc:  # the DAG could not even start
             _set_month(month, "failed", f"{dag_id}: {exc}")
             raise RunFailed(f"{month:%Y-%m}: {dag_id} could not run: {exc}") from exc
@@ -118,27 +152,34 @@ def run_month(dags: dict, month: date, progress: Callable[[str], None]) -> Month
             detail = _failed_tasks(dag_run) if dag_run is not None else "no run"
             message = f"{dag_id} failed: {detail}"
             _set_month(month, "failed", message)
+            where = f"the end of {log_path}" if log_path else "the task log above"
             raise RunFailed(
-                f"{month:%Y-%m}: {message}. The task log above says why; fix it and run "
+                f"{month:%Y-%m}: {message}. {where.capitalize()} says why; fix it and run "
                 f"`florwork run --through {month:%Y-%m}` again (finished work is not repeated)."
+                + (f"\n--- last lines of the log ---\n{_tail(log_path)}" if log_path else "")
             )
         progress(f"  {month:%Y-%m}  {dag_id} ok ({timings[dag_id]:.1f} s)")
     _set_month(month, "done")
     return MonthResult(month, time.monotonic() - started, timings)
 
 
-def run(through: date, progress: Callable[[str], None] = print) -> list[MonthResult]:
-    """Run every month not yet run up to ``through``; return what ran."""
+def run(through: date, progress: Callable[[str], None] = print, log_path: Path | None = None) -> list[MonthResult]:
+    """Run every month not yet run up to ``through``; return what ran.
+
+    With ``log_path``, the DAG runs' own output (Airflow's task logs, dbt's) goes to
+    that file and only progress lines are shown.
+    """
     todo = months_to_run(through)
     if not todo:
         progress(f"Nothing to run: every month through {through:%Y-%m} has been run.")
         return []
-    progress(f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}")
+    progress(f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}"
+             + (f" (full log: {log_path})" if log_path else ""))
     airflow_env.migrate()
     dags = _load_dags()
     results = []
     for month in todo:
-        result = run_month(dags, month, progress)
+        result = run_month(dags, month, progress, log_path)
         progress(f"{month:%Y-%m} done in {result.seconds:.1f} s")
         results.append(result)
     return results

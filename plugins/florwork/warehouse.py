@@ -126,6 +126,10 @@ def create_source_schema(conn: psycopg.Connection, source: str) -> None:
 _bootstrapped: set[str] = set()
 
 
+def forget_bootstrap() -> None:
+    _bootstrapped.clear()
+
+
 def bootstrap_once(conn: psycopg.Connection) -> None:
     """Bootstrap the warehouse once per process (tasks call this before loading)."""
     key = conn.info.dsn

@@ -1,0 +1,52 @@
+# Everyday commands. `make demo` and `make test` work on a fresh clone: they create
+# .venv and install the pinned versions (requirements/constraints.txt) first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PIP_QUIET := 2>&1 | grep -v "^WARNING: Location" || true
+
+.PHONY: install up down demo test test-fast lint status airflow-ui bench clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@echo "Creating $(VENV) and installing the pinned dependencies (about a minute)..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip $(PIP_QUIET)
+	@$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[dev]' $(PIP_QUIET)
+	@$(BIN)/python -c "import airflow, dbt.version, great_expectations, pgserver, stdnum, florwork" \
+		|| { echo "installation incomplete"; exit 1; }
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with the pinned versions
+
+up: install  ## start the embedded PostgreSQL, create the databases, migrate Airflow
+	$(BIN)/florwork up
+
+down:  ## stop the embedded PostgreSQL
+	$(BIN)/florwork down
+
+demo: install  ## set up, load the demo dataset, run every month, print the budget
+	$(BIN)/florwork demo
+
+status: install
+	$(BIN)/florwork status
+
+test: install  ## unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow)
+	$(BIN)/pytest
+
+test-fast: install  ## unit tests only
+	$(BIN)/pytest -m "not e2e"
+
+lint: install
+	$(BIN)/ruff check plugins dags tests bench
+
+airflow-ui: up  ## Airflow's api-server, scheduler, dag-processor and triggerer on http://localhost:8080
+	$(BIN)/florwork airflow standalone
+
+bench: install  ## benchmarks: make bench SCALE=demo|city|region
+	$(BIN)/python bench/run.py --scale $(or $(SCALE),demo)
+
+clean: down  ## stop the server and delete the local state (databases, logs, reports)
+	rm -rf .florwork dbt_project/target dbt_project/logs

@@ -1,0 +1,82 @@
+"""Test set-up: an embedded PostgreSQL of the suite's own, real dbt and Airflow.
+
+The suite runs in demo mode in a state folder of its own (FLORWORK_STATE_DIR), so it
+never touches `make demo`'s databases. End-to-end tests get fresh warehouse and source
+databases from the `platform` fixture; Airflow's metadata database is migrated once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = Path(tempfile.mkdtemp(prefix="florwork-tests-"))
+
+for name in list(os.environ):
+    if name.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__", "FLORWORK_")) or name == "AIRFLOW_HOME":
+        del os.environ[name]
+os.environ["FLORWORK_STATE_DIR"] = str(STATE)
+os.environ["FLORWORK_RETRIES"] = "1"
+os.environ["FLORWORK_RETRY_DELAY_SECONDS"] = "1"
+os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+sys.path.insert(0, str(ROOT / "plugins"))
+
+EXAMPLE = ROOT / "plugins" / "florwork" / "demo" / "savings_example"
+
+
+@pytest.fixture(scope="session")
+def embedded_server():
+    import psycopg
+
+    from florwork import airflow_env, config, embedded, quality, warehouse
+
+    embedded.up()
+    with psycopg.connect(config.embedded_uri("postgres"), autocommit=True) as admin:
+        warehouse.create_database(admin, config.AIRFLOW_DATABASE)
+    airflow_env.configure()
+    airflow_env.migrate()
+    yield
+    if "airflow.settings" in sys.modules:
+        sys.modules["airflow.settings"].dispose_orm()
+    quality.reset()
+    embedded.down()
+    shutil.rmtree(STATE, ignore_errors=True)
+
+
+@pytest.fixture
+def platform(embedded_server):
+    """Fresh warehouse and source databases, an empty landing folder and reports."""
+    import psycopg
+
+    from florwork import config, quality, sources, warehouse
+
+    quality.reset()
+    warehouse.forget_bootstrap()
+    with psycopg.connect(config.embedded_uri("postgres"), autocommit=True) as admin:
+        for database in config.EMBEDDED_DATABASES.values():
+            admin.execute(f'drop database if exists "{database}" with (force)')
+            admin.execute(f'create database "{database}"')
+    sources.create_sources()
+    for folder in (config.co_landing_dir(), config.reports_dir()):
+        shutil.rmtree(folder, ignore_errors=True)
+    (config.co_landing_dir() / "co").mkdir(parents=True)
+    yield config
+
+
+def query(conn_id: str, sql: str, params=None) -> list[tuple]:
+    from florwork import warehouse
+
+    with warehouse.connect(conn_id, autocommit=True) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/e2e/" in str(item.fspath) or "/dags/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
