@@ -8,10 +8,18 @@ again from the last committed mark.
 
 from __future__ import annotations
 
+import os
+import signal
 from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for the crash tests: ``FLORWORK_FAULT=<name>`` kills the process here."""
+    if os.environ.get("FLORWORK_FAULT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class ConcurrentRun(RuntimeError):

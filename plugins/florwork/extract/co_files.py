@@ -198,7 +198,7 @@ def parse_file(path: Path) -> ParsedFile:
 
 
 _LANDING_DDL = """
-create table if not exists landing.co_notices (
+create table if not exists raw.landing_co_notices (
     like raw.co_notices including defaults,
     _cf_valid boolean not null,
     _raw_line text not null,
@@ -217,7 +217,7 @@ def _sha256(path: Path) -> str:
 def _land(wh: psycopg.Connection, rows: list[dict], batch_id: int, file_name: str) -> None:
     cols = [*COLUMNS, "_batch_id", "_file_name", "_line_number", "_row_checksum", "_cf_valid", "_raw_line"]
     with wh.cursor().copy(
-        sql.SQL("copy landing.co_notices ({}) from stdin").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
+        sql.SQL("copy raw.landing_co_notices ({}) from stdin").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
     ) as cp:
         for row in rows:
             cp.write_row([*(row[c] for c in COLUMNS), batch_id, file_name, row["_line_number"],
@@ -234,7 +234,7 @@ def _quarantine(wh, batch_id, file_name, line, raw_line, reason, pending=False, 
 
 _INSERT_RAW = sql.SQL(
     "insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
-    "select {cols}, _batch_id, _file_name, _line_number, _row_checksum from landing.co_notices "
+    "select {cols}, _batch_id, _file_name, _line_number, _row_checksum from raw.landing_co_notices "
     "where _landing_row_id = any(%s)"
 ).format(cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)))
 
@@ -243,7 +243,7 @@ def _load_parsed(wh: psycopg.Connection, path: Path, parsed: ParsedFile, batch_i
     name = path.name
     with wh.transaction():
         _land(wh, parsed.good, batch_id, name)
-    failures = quality.validate_landing("co__notices", "landing.co_notices", batch_id, key_column="_landing_row_id")
+    failures = quality.validate_landing("co__notices", "raw.landing_co_notices", batch_id, key_column="_landing_row_id")
     loaded = duplicate = quarantined = 0
     with wh.transaction():
         for line, raw_line, reason in parsed.bad:
@@ -252,7 +252,7 @@ def _load_parsed(wh: psycopg.Connection, path: Path, parsed: ParsedFile, batch_i
         rows = wh.execute(
             "select _landing_row_id, id_comunicazione, tipo_evento, id_comunicazione_rif, _row_checksum, "
             "_line_number, _raw_line, to_jsonb(l) - '_landing_row_id' - '_raw_line' "
-            "from landing.co_notices l where _batch_id = %s order by _line_number",
+            "from raw.landing_co_notices l where _batch_id = %s order by _line_number",
             (batch_id,),
         ).fetchall()
         ids = [r[1] for r in rows] + [r[3] for r in rows if r[3]]
@@ -287,7 +287,7 @@ def _load_parsed(wh: psycopg.Connection, path: Path, parsed: ParsedFile, batch_i
                 loaded += 1
         if accepted:
             wh.execute(_INSERT_RAW, (accepted,))
-        wh.execute("delete from landing.co_notices where _batch_id = %s", (batch_id,))
+        wh.execute("delete from raw.landing_co_notices where _batch_id = %s", (batch_id,))
         batches.close_batch(wh, batch_id, rows_received=parsed.rows_read, rows_loaded=loaded,
                             rows_duplicate=duplicate, rows_quarantined=quarantined)
         result = FileResult(name, "loaded", parsed.rows_read, loaded, duplicate, quarantined)
@@ -360,7 +360,7 @@ def load_co_files(cutoff: date | None = None) -> dict:
                 "where source = 'co' and status = 'running' returning batch_id"
             ).fetchall()
             if stale:
-                wh.execute("delete from landing.co_notices where _batch_id = any(%s)", ([s[0] for s in stale],))
+                wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", ([s[0] for s in stale],))
             seen = {r[0] for r in wh.execute("select file_name from ops.co_files").fetchall()}
             files = sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else []
             for path in files:
@@ -415,7 +415,7 @@ def _load_file(wh: psycopg.Connection, path: Path) -> FileResult:
         return _load_parsed(wh, path, parsed, batch_id)
     except Exception as exc:
         batches.fail_batch(wh, batch_id, str(exc))
-        wh.execute("delete from landing.co_notices where _batch_id = %s", (batch_id,))
+        wh.execute("delete from raw.landing_co_notices where _batch_id = %s", (batch_id,))
         raise
 
 

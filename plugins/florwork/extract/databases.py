@@ -4,7 +4,7 @@ Each table is extracted on ``aggiornato_il``: rows changed after the table's hig
 mark (less a safety overlap, for transactions that commit after rows with a later
 ``aggiornato_il`` were read) and before the run's cutoff. Rows stream from the source's
 ``COPY ... TO STDOUT`` into the warehouse's ``COPY ... FROM STDIN`` in chunks, never a
-whole table in memory. They land in ``landing.<table>`` (committed, so Great
+whole table in memory. They land in ``raw.landing_<table>`` (committed, so Great
 Expectations can read them), are validated, and then, in one transaction, go to
 ``raw.<table>`` (a version not already there) or ``quarantine.source_rows`` with the
 reasons, the ledger row is closed and the mark moves to the cutoff.
@@ -86,14 +86,19 @@ def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -
         )
 
 
+def _landing(table: contracts.SourceTable) -> sql.Identifier:
+    """The batch's landing table: in the raw schema, since it holds personal data."""
+    return sql.Identifier("raw", f"landing_{table.raw_table}")
+
+
 def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
     cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
     wh.execute(
         sql.SQL(
-            "create table if not exists landing.{} ({}, _row_checksum text not null, "
+            "create table if not exists raw.{} ({}, _row_checksum text not null, "
             "_batch_id bigint not null, _landing_row_id bigserial primary key, "
             "_cf_valid boolean not null default true)"
-        ).format(sql.Identifier(table.raw_table), sql.SQL(", ").join(cols))
+        ).format(sql.Identifier(f"landing_{table.raw_table}"), sql.SQL(", ").join(cols))
     )
 
 
@@ -106,9 +111,7 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id) -> None:
         "copy (select {cols}, md5(t::text), {batch} from {src} t where {where}) to stdout"
     ).format(cols=cols, batch=sql.Literal(batch_id), src=sql.Identifier(table.source, table.name), where=where)
     params = {"cutoff": cutoff, "from_mark": from_mark}
-    target = sql.SQL("copy landing.{} ({}, _row_checksum, _batch_id) from stdin").format(
-        sql.Identifier(table.raw_table), cols
-    )
+    target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(_landing(table), cols)
     with src.cursor().copy(query, params) as out, wh.cursor().copy(target) as into:
         for chunk in out:
             into.write(chunk)
@@ -123,8 +126,8 @@ def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batc
     with wh.cursor(name="cf_scan") as cur:
         cur.itersize = 10_000
         cur.execute(
-            sql.SQL("select distinct {} from landing.{} where _batch_id = %s").format(
-                sql.Identifier(column), sql.Identifier(table.raw_table)
+            sql.SQL("select distinct {} from {} where _batch_id = %s").format(
+                sql.Identifier(column), _landing(table)
             ),
             (batch_id,),
         )
@@ -133,8 +136,8 @@ def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batc
                 invalid.append(cf)
     if invalid:
         wh.execute(
-            sql.SQL("update landing.{} set _cf_valid = false where _batch_id = %s and {} = any(%s)").format(
-                sql.Identifier(table.raw_table), sql.Identifier(column)
+            sql.SQL("update {} set _cf_valid = false where _batch_id = %s and {} = any(%s)").format(
+                _landing(table), sql.Identifier(column)
             ),
             (batch_id, invalid),
         )
@@ -142,7 +145,7 @@ def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batc
 
 def _publish(wh, table, batch_id, failures: dict[int, list[str]], cutoff) -> BatchResult:
     """Move a validated batch from landing to raw and quarantine in one transaction."""
-    landing = sql.Identifier("landing", table.raw_table)
+    landing = _landing(table)
     raw = sql.Identifier("raw", table.raw_table)
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
     pk = sql.Identifier(table.primary_key)
@@ -183,6 +186,7 @@ def _publish(wh, table, batch_id, failures: dict[int, list[str]], cutoff) -> Bat
         # the row is accounted for, once, in quarantine.
         duplicate = received - loaded - failed_rows
         wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(landing), (batch_id,))
+        batches.fault_point("before_commit")
         batches.close_batch(
             wh, batch_id, rows_received=received, rows_loaded=loaded,
             rows_duplicate=duplicate, rows_quarantined=failed_rows,
@@ -207,8 +211,7 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             warehouse.bootstrap_once(wh)
             _ensure_landing(wh, table)
             for stale in batches.abandon_stale(wh, table.qualified):
-                wh.execute(sql.SQL("delete from landing.{} where _batch_id = %s").format(
-                    sql.Identifier(table.raw_table)), (stale,))
+                wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(_landing(table)), (stale,))
             row = wh.execute(
                 "select high_water_mark from ops.extract_state where source_object = %s",
                 (table.qualified,),
@@ -224,15 +227,15 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
                 with wh.transaction():
                     _stream(src, wh, table, from_mark, cutoff, batch_id)
                     _flag_invalid_cfs(wh, table, batch_id)
+                batches.fault_point("after_landing")
                 failures = quality.validate_landing(
-                    f"{source}__{name}", f"landing.{table.raw_table}", batch_id,
+                    f"{source}__{name}", f"raw.landing_{table.raw_table}", batch_id,
                     key_column="_landing_row_id",
                 )
                 return _publish(wh, table, batch_id, failures, cutoff)
             except Exception as exc:
                 batches.fail_batch(wh, batch_id, str(exc))
-                wh.execute(sql.SQL("delete from landing.{} where _batch_id = %s").format(
-                    sql.Identifier(table.raw_table)), (batch_id,))
+                wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(_landing(table)), (batch_id,))
                 raise
 
 

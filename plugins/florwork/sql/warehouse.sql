@@ -4,7 +4,6 @@
 
 create schema if not exists raw;
 create schema if not exists quarantine;
-create schema if not exists landing;
 create schema if not exists ops;
 create schema if not exists marts;
 
