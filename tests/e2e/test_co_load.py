@@ -1,0 +1,100 @@
+"""CO files: every case of contracts/co_files.md "What can be wrong", the registry,
+re-sent days, duplicate deliveries, notices waiting for their relationship."""
+
+from conftest import query
+
+from florwork.extract import co_files
+
+GOOD_CF = "MMFRDF75C25G846C"
+OTHER_CF = "RNFMTR97D66H982S"
+
+
+def row(notice_id, event="ASSUNZIONE", sent="06/02/2025", ref="", cf=GOOD_CF, contract="A.02.00",
+        start="05/02/2025", end="31/12/2025", stop="", cause="", employer="Società Città Verde", hours=""):
+    values = [notice_id, event, sent, ref, cf, "04512340481", employer, "81.30.00", "048017", contract,
+              start, end, stop, cause, "PT" if hours else "TP", hours, "8.1.4.2", "CPI_FIRENZE"]
+    return ";".join(values)
+
+
+def write(folder, name, lines, raw_lines=()):
+    body = "\r\n".join([co_files.HEADER, *lines]).encode("latin-1")
+    for raw in raw_lines:
+        body += b"\r\n" + raw
+    (folder / name).write_bytes(body + b"\r\n")
+
+
+def test_dirty_deliveries(platform):
+    folder = platform.co_landing_dir() / "co"
+    write(folder, "CO_20250206.csv", [
+        row("A1", hours="20,5"),                                       # good, Latin-1 name
+        row("A2", cf="RSSMRA80A01H501X"),                              # bad CF (check character)
+        row("A3", start="31/02/2025"),                                 # impossible date
+        row("A4", contract="Z.99.00"),                                 # code outside the list
+        row("A5").rsplit(";", 2)[0],                                   # wrong number of fields
+        row("P1", event="PROROGA", sent="07/02/2025", ref="H9", end="30/06/2026"),  # relationship not seen
+        row("A6", employer='"Pulizie ""Oltrarno""; Soc. Coop."'),      # quoting rules
+    ], raw_lines=[row("A7", employer="Caf\xe9").encode("latin-1").replace(b"Caf\xe9", b"Caf\x81")])
+    # the same day re-sent with one more notice, and a duplicate delivery of the first file
+    write(folder, "CO_20250206_2.csv", [row("A1", hours="20,5"), row("A8", cf=OTHER_CF)])
+    (folder / "CO_20250207.csv").write_bytes((folder / "CO_20250206.csv").read_bytes())
+    write(folder, "CO_20250210.csv", [
+        row("A1", hours="30,0"),                                       # same id, other content
+        row("H9", sent="10/02/2025", start="01/02/2025", end="31/03/2026", cf=OTHER_CF),  # P1's hiring arrives
+    ])
+    (folder / "CO_20250211.csv").write_bytes(b"id;tipo;data\r\n1;2;3\r\n")  # unreadable: wrong header
+
+    summary = co_files.load_co_files()
+    assert summary["rejected_files"] == ["CO_20250211.csv: wrong header: expected "
+                                         f"{co_files.HEADER!r}, found 'id;tipo;data'"]
+    assert summary["duplicate_files"] == ["CO_20250207.csv"]
+    assert summary["released"] == 1
+
+    registry = {r[0]: r[1:] for r in query(
+        "warehouse", "select file_name, status, rows_read, rows_loaded, rows_duplicate, rows_quarantined, duplicate_of "
+                     "from ops.co_files")}
+    assert registry["CO_20250206.csv"] == ("loaded", 8, 2, 0, 6, None)
+    assert registry["CO_20250206_2.csv"] == ("loaded", 2, 1, 1, 0, None)
+    assert registry["CO_20250207.csv"] == ("duplicate_content", 0, 0, 0, 0, "CO_20250206.csv")
+    assert registry["CO_20250210.csv"] == ("loaded", 2, 1, 0, 1, None)
+    assert registry["CO_20250211.csv"][0] == "rejected"
+
+    reasons = {(r[0], r[1]): r[2] for r in query(
+        "warehouse", "select file_name, line_number, reason from quarantine.co_rows")}
+    assert reasons[("CO_20250206.csv", 3)] == "codice fiscale fails its check character"
+    assert reasons[("CO_20250206.csv", 4)] == "data_inizio is an impossible date: 31/02/2025"
+    assert reasons[("CO_20250206.csv", 5)] == "tipo_contratto outside the code list"
+    assert reasons[("CO_20250206.csv", 6)] == "expected 18 fields, found 16"
+    assert reasons[("CO_20250206.csv", 7)] == co_files.PENDING_REASON
+    assert reasons[("CO_20250206.csv", 9)].startswith("bytes that are not Latin-1 text")
+    assert reasons[("CO_20250210.csv", 2)] == "id_comunicazione A1 already received with other content"
+    assert reasons[("CO_20250211.csv", None)].startswith("file rejected: wrong header")
+    raw_line = query("warehouse", "select raw_line from quarantine.co_rows where file_name = 'CO_20250206.csv' "
+                                  "and line_number = 4")[0][0]
+    assert raw_line.startswith("A3;ASSUNZIONE;06/02/2025")
+
+    loaded = dict(query("warehouse", "select id_comunicazione, denominazione_datore from raw.co_notices"))
+    assert sorted(loaded) == ["A1", "A6", "A8", "H9", "P1"]
+    assert loaded["A1"] == "Società Città Verde"                # Latin-1 round trip
+    assert loaded["A6"] == 'Pulizie "Oltrarno"; Soc. Coop.'
+    assert query("warehouse", "select ore_settimanali::text from raw.co_notices where id_comunicazione = 'A1'") == [("20.50",)]
+    assert query("warehouse", "select count(*) from quarantine.co_rows where is_pending and released_at is null") == [(0,)]
+
+    # Every row of every file is accounted for.
+    assert query("warehouse", "select count(*) from ops.batches where status = 'done' and "
+                              "rows_received <> rows_loaded + rows_duplicate + rows_quarantined") == [(0,)]
+
+    # Nothing is loaded twice, whatever the files are called.
+    again = co_files.load_co_files()
+    assert again["files"] == 0
+    assert query("warehouse", "select count(*) from raw.co_notices") == [(5,)]
+
+
+def test_files_after_the_cutoff_wait(platform):
+    from datetime import date
+
+    folder = platform.co_landing_dir() / "co"
+    write(folder, "CO_20250131.csv", [row("B1", sent="31/01/2025")])
+    write(folder, "CO_20250201.csv", [row("B2", sent="01/02/2025")])
+    assert co_files.load_co_files(date(2025, 2, 1))["files"] == 1
+    assert co_files.load_co_files(date(2025, 3, 1))["files"] == 1
+    assert query("warehouse", "select count(*) from raw.co_notices") == [(2,)]
