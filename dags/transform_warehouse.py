@@ -12,15 +12,14 @@ for it. Why one `dbt build` task and not a task per model (Cosmos): see
 `docs/dbt-in-airflow.md`.
 """
 
-from airflow.sdk import dag, task
+from airflow.sdk import AssetAny, dag, task
 
 from florwork import assets, dag_defaults, pipeline
 
 
 @dag(
     dag_id="transform_warehouse",
-    schedule=assets.RAW_ASSETS[0] | assets.RAW_ASSETS[1] | assets.RAW_ASSETS[2]
-    | assets.RAW_ASSETS[3] | assets.RAW_ASSETS[4] | assets.RAW_ASSETS[5] | assets.RAW_ASSETS[6],
+    schedule=AssetAny(*assets.RAW_ASSETS),
     start_date=dag_defaults.START_DATE,
     catchup=False,
     max_active_runs=1,
