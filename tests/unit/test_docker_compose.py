@@ -1,0 +1,67 @@
+"""docker-compose.yml cannot run here (no Docker engine): check that it parses and that
+its services, volumes and settings match what the code expects."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from florwork import config
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+                    "airflow-triggerer")
+
+
+def test_services():
+    assert set(COMPOSE["services"]) == {"postgres", *AIRFLOW_SERVICES}
+    commands = {name: COMPOSE["services"][name]["command"] for name in AIRFLOW_SERVICES}
+    assert commands["airflow-apiserver"] == "api-server"
+    assert commands["airflow-dag-processor"] == "dag-processor"
+
+
+def test_airflow_image_matches_the_pinned_version():
+    pinned = re.search(r"^apache-airflow==(\S+)$", (ROOT / "requirements/constraints.txt").read_text(), re.M).group(1)
+    dockerfile = (ROOT / "docker/Dockerfile").read_text()
+    assert f"ARG AIRFLOW_VERSION={pinned}" in dockerfile
+    for name in AIRFLOW_SERVICES:
+        assert COMPOSE["services"][name]["build"]["args"]["AIRFLOW_VERSION"] == pinned
+        assert COMPOSE["services"][name]["image"].endswith(pinned)
+
+
+def test_settings_of_spec_section_3_are_set_for_every_airflow_service():
+    wanted = {f"AIRFLOW_CONN_{c.upper()}" for c in config.CONN_IDS} | {
+        "AIRFLOW_VAR_CO_LANDING_DIR", "AIRFLOW_VAR_PSEUDONYMISATION_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "FLORWORK_HOME"}
+    for name in AIRFLOW_SERVICES:
+        env = COMPOSE["services"][name]["environment"]
+        assert wanted <= set(env), wanted - set(env)
+        home = env["FLORWORK_HOME"]
+        assert env["AIRFLOW__CORE__DAGS_FOLDER"] == f"{home}/dags"
+        assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == f"{home}/plugins"
+        mounts = {v.rsplit(":", 1)[1] for v in COMPOSE["services"][name]["volumes"]}
+        # the folders config.py resolves under FLORWORK_HOME
+        for folder in (config.dags_dir(), config.dbt_project_dir(), config.expectations_dir(), ROOT / "plugins"):
+            assert f"{home}/{folder.name}" in mounts
+        assert env["AIRFLOW_VAR_CO_LANDING_DIR"] in mounts
+        assert config.uri_parts(config.normalise_uri(env["AIRFLOW_CONN_WAREHOUSE"].replace("${WAREHOUSE_PASSWORD}", "x"))).dbname == "warehouse"
+
+
+def test_no_secret_in_the_repository():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for line in text.splitlines():
+        if re.search(r"(PASSWORD|SECRET|KEY)\s*:", line) and "${" not in line:
+            raise AssertionError(f"literal secret in docker-compose.yml: {line.strip()}")
+    used = set(re.findall(r"\$\{([A-Z_]+)", text))
+    example = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines()
+               if "=" in line and not line.startswith("#")}
+    assert used <= example, f"variables missing from .env.example: {used - example}"
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_the_compose_database_init_creates_what_the_code_connects_to():
+    script = (ROOT / "docker/initdb/00-databases.sh").read_text()
+    for database in (*config.EMBEDDED_DATABASES.values(), config.AIRFLOW_DATABASE):
+        assert f"create database {database}" in script
+    assert "/contracts/sis.sql" in script and "/contracts/partner.sql" in script
