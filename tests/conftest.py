@@ -52,6 +52,10 @@ def embedded_server():
 @pytest.fixture
 def platform(embedded_server):
     """Fresh warehouse and source databases, an empty landing folder and reports."""
+    yield fresh_platform()
+
+
+def fresh_platform():
     import psycopg
 
     from florwork import config, quality, sources, warehouse
@@ -66,7 +70,7 @@ def platform(embedded_server):
     for folder in (config.co_landing_dir(), config.reports_dir()):
         shutil.rmtree(folder, ignore_errors=True)
     (config.co_landing_dir() / "co").mkdir(parents=True)
-    yield config
+    return config
 
 
 def query(conn_id: str, sql: str, params=None) -> list[tuple]:

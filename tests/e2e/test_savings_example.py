@@ -4,9 +4,13 @@ with the figures computed independently in ../shared/examples/savings."""
 
 import csv
 
-from conftest import EXAMPLE, query
+import psycopg
+import pytest
+from conftest import EXAMPLE, fresh_platform, query
 
 from florwork import budget, months, runner, sources
+
+THROUGH = months.parse_month("2025-12")
 
 
 def expected_rows():
@@ -15,54 +19,123 @@ def expected_rows():
 
 
 def published(table: str) -> list[dict]:
-    cols = [c for c in expected_rows()[0]]
+    cols = list(expected_rows()[0])
     rows = query("warehouse", f"select {', '.join(cols)} from {table} order by programme, month")
     return [dict(zip(cols, map(str, row))) for row in rows]
 
 
-def test_worked_example_through_the_pipeline(platform, tmp_path):
+@pytest.fixture(scope="module")
+def example_run(embedded_server, tmp_path_factory):
+    platform = fresh_platform()
     sources.load_dataset(EXAMPLE)
-    log = tmp_path / "run.log"
-    ran = runner.run(months.parse_month("2025-12"), progress=print, log_path=log)
-    assert [r.month.isoformat() for r in ran] == [f"2025-{m:02d}-01" for m in range(1, 13)]
+    log = tmp_path_factory.mktemp("logs") / "run.log"
+    ran = runner.run(THROUGH, progress=print, log_path=log)
+    return platform, ran, log
 
-    # Every column of every month equals the worked example.
+
+def test_every_month_runs_once_in_order(example_run):
+    _, ran, _ = example_run
+    assert [r.month.isoformat() for r in ran] == [f"2025-{m:02d}-01" for m in range(1, 13)]
+    assert query("warehouse", "select count(*) from ops.pipeline_months where status = 'done'") == [(12,)]
+
+
+def test_budget_monthly_equals_the_worked_example(example_run):
     assert published("marts.budget_monthly") == expected_rows()
-    # Each monthly run published, with the data known then, the same figures: every
-    # input of the example arrives in the month it is about.
+
+
+def test_each_run_published_the_example_figures(example_run):
+    # Every input of the example arrives in the month it is about, so each monthly run
+    # published, with the data known then, the same figures.
     assert published("marts.budget_runs") == expected_rows()
     assert query("warehouse", "select count(*) from marts.budget_runs where supersedes_run_id is not null") == [(0,)]
-    provenance = query("warehouse", "select distinct rule_version, code_version <> '' from marts.budget_runs")
-    assert provenance == [("2024-1", True)]
+    assert query("warehouse", "select distinct rule_version, code_version <> '', "
+                              "data_cutoff = (month + interval '1 month')::timestamp at time zone 'Europe/Rome' "
+                              "from marts.budget_runs") == [("2024-1", True, True)]
 
-    # The CO resolution of the example: Carla's internship is not employment and her
-    # cancelled hiring is gone; Elena's hiring carries its corrected start.
-    relationships = query("warehouse",
-                          "select count(*) filter (where is_employment), count(*) filter (where is_internship) "
-                          "from intermediate.int_employment_relationships_resolved")
-    assert relationships == [(4, 1)]
+
+def test_co_resolution_of_the_example(example_run):
+    # Carla's internship is not employment and her cancelled hiring is gone; Elena's
+    # hiring carries its corrected start; Bruno's relationship ends at its termination.
+    rel = query("warehouse", "select count(*) filter (where is_employment), count(*) filter (where is_internship) "
+                             "from intermediate.int_employment_relationships_resolved")
+    assert rel == [(4, 1)]
+    assert query("warehouse", "select start_date::text, end_date::text from intermediate.int_employment_relationships_resolved "
+                              "where relationship_id in ('CO900009', 'CO900002') order by relationship_id") == [
+        ("2025-03-20", "2025-08-10"), ("2025-06-16", "2025-12-31")]
+
+
+def test_every_batch_reconciles(example_run):
+    assert query("warehouse", "select count(*) from ops.batches where status = 'done' "
+                              "and rows_received <> rows_loaded + rows_duplicate + rows_quarantined") == [(0,)]
     assert query("warehouse", "select count(*) from raw.co_notices") == [(10,)]
 
-    # Reconciliation holds for every batch.
-    assert query("warehouse",
-                 "select count(*) from ops.batches where status = 'done' "
-                 "and rows_received <> rows_loaded + rows_duplicate + rows_quarantined") == [(0,)]
 
-    # The report of the last run exists and carries both charts.
-    report = platform.reports_dir() / "2025-12" / "budget_2025-12.html"
-    page = report.read_text()
+def test_report_of_the_last_run(example_run):
+    platform, _, _ = example_run
+    page = (platform.reports_dir() / "2025-12" / "budget_2025-12.html").read_text()
     assert 'id="chart-r"' in page and 'id="chart-savings"' in page and "0.5152" in page
-    assert "https://" not in page  # nothing from a CDN
+    assert "https://" not in page and "http://" not in page  # nothing from a CDN
+    assert (platform.reports_dir() / "2025-12" / "budget_2025-12.csv").read_text().count("\n") == 13
 
-    # Running again does nothing: no month is run twice, nothing is duplicated.
+
+def test_running_again_duplicates_nothing(example_run):
+    _, _, log = example_run
     before = query("warehouse", "select count(*) from marts.budget_runs")
-    raw_before = query("warehouse", "select count(*), sum(hashtext(_row_checksum)) from raw.sis_erogazioni")
-    assert runner.run(months.parse_month("2025-12"), progress=print, log_path=log) == []
+    raw_before = query("warehouse", "select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) "
+                                    "from raw.sis_erogazioni")
+    assert runner.run(THROUGH, progress=print, log_path=log) == []
     assert query("warehouse", "select count(*) from marts.budget_runs") == before
-    assert query("warehouse", "select count(*), sum(hashtext(_row_checksum)) from raw.sis_erogazioni") == raw_before
-
-    # Publishing a month again with the same figures adds nothing.
-    cutoff = budget.latest_build()["data_cutoff"]
-    again = budget.publish(months.parse_month("2025-12"), cutoff)
+    assert query("warehouse", "select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) "
+                              "from raw.sis_erogazioni") == raw_before
+    again = budget.publish(THROUGH, budget.latest_build()["data_cutoff"])
     assert [r["status"] for r in again] == ["unchanged"]
     assert query("warehouse", "select count(*) from marts.budget_runs") == before
+
+
+def test_published_rows_are_append_only(example_run):
+    platform, _, _ = example_run
+    with psycopg.connect(platform.connection_uri("warehouse"), autocommit=True) as wh:
+        for statement in ("update marts.budget_runs set r_ytd = 9 where month = '2025-12-01'",
+                          "delete from marts.budget_runs where month = '2025-12-01'",
+                          "truncate marts.budget_runs"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                wh.execute(statement)
+    assert published("marts.budget_runs") == expected_rows()
+
+
+def test_changed_figures_supersede_the_published_ones(example_run):
+    platform, _, _ = example_run
+    # Late data changes December's recomputed figures (simulated on the mart itself).
+    with psycopg.connect(platform.connection_uri("warehouse"), autocommit=True) as wh:
+        wh.execute("update marts.budget_monthly set realised_savings_eur = 900, realised_savings_ytd_eur = 10300, "
+                   "r_ytd = 0.5202, reinvest_efficiency_eur = 300, not_reinvested_eur = 10000 "
+                   "where month = '2025-12-01'")
+    first = query("warehouse", "select run_id from marts.budget_runs where month = '2025-12-01'")[0][0]
+    rows = budget.publish(THROUGH, budget.latest_build()["data_cutoff"])
+    assert rows[0]["status"] == "superseding" and rows[0]["supersedes_run_id"] == first
+    latest = query("warehouse", "select run_id, r_ytd::text, supersedes_run_id from marts.budget_runs_latest "
+                                "where month = '2025-12-01'")
+    assert latest == [(rows[0]["run_id"], "0.5202", first)]
+    assert query("warehouse", "select count(*) from marts.budget_runs where month = '2025-12-01'") == [(2,)]
+
+
+def test_no_personal_data_outside_raw_and_quarantine(example_run):
+    """Scan every table and view outside raw and quarantine for a CF, name or birth date."""
+    with (EXAMPLE / "sis_assistiti.csv").open() as handle:
+        people = list(csv.DictReader(handle))
+    needles = {p["codice_fiscale"] for p in people} | {p["cognome"] for p in people} | {
+        p["nome"] for p in people} | {p["data_nascita"] for p in people}
+    relations = query("warehouse", "select table_schema, table_name from information_schema.tables "
+                                   "where table_schema not in ('raw', 'quarantine', 'pg_catalog', 'information_schema')")
+    assert len(relations) > 20
+    found = []
+    for schema, table in relations:
+        text = query("warehouse", f'select coalesce(string_agg(t::text, chr(10)), \'\') from "{schema}"."{table}" t')[0][0]
+        found += [f"{schema}.{table}: {n}" for n in needles if n in text]
+    assert found == []
+
+
+def test_the_same_cf_gets_one_person_key(example_run):
+    keys = query("warehouse", "select distinct n.person_key from staging.stg_employment_centres__notices n "
+                              "join staging.stg_social_services__people p using (person_key)")
+    assert len(keys) == 5
