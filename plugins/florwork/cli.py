@@ -22,6 +22,9 @@ from pathlib import Path
 from florwork import config, months
 
 DEMO_DATASET = Path(__file__).parent / "demo" / "savings_example"
+# Until the generator (florwork generate) lands, the demo is the worked example of
+# SPEC §5 plus a few partner rows for the same five people.
+DEMO_EXTRA = Path(__file__).parent / "demo" / "partner"
 
 
 def _err(message: str) -> int:
@@ -66,6 +69,8 @@ def cmd_load_demo(args) -> int:
     if not config.uses_embedded() and not args.force:
         return _err("refusing to load demo data into real sources (AIRFLOW_CONN_WAREHOUSE is set); use --force for a test system")
     counts = sources.load_dataset(Path(args.dataset))
+    if Path(args.dataset) == DEMO_DATASET:
+        counts.update(sources.load_dataset(DEMO_EXTRA))
     for name, count in counts.items():
         print(f"  {name}: {count} new")
     return 0
