@@ -8,6 +8,7 @@
     florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
     florwork demo                    up + load-demo + run through the demo's last month
     florwork airflow ARGS...         any airflow command with the platform's settings
+    florwork rekey --yes             change the pseudonymisation key on purpose, rebuild the warehouse
 """
 
 from __future__ import annotations
@@ -173,9 +174,10 @@ def cmd_status(args) -> int:
             "bool_and(rows_received = rows_loaded + rows_duplicate + rows_quarantined) "
             "from ops.batches where status = 'done' and source = 'co' order by 1"
         ).fetchall()
-        for name, n, rec, loaded, dup, quar, released, ok in rows:
-            print(f"  {name:<22} batches {n:>4}  received {rec or 0:>8}  loaded {loaded or 0:>8}  "
-                  f"duplicate {dup or 0:>6}  quarantined {quar or 0:>5}  released {released:>4}  "
+        for name, n, *counts, ok in rows:
+            rec, loaded, dup, quar, released = (c or 0 for c in counts)
+            print(f"  {name:<22} batches {n:>4}  received {rec:>8}  loaded {loaded:>8}  "
+                  f"duplicate {dup:>6}  quarantined {quar:>5}  released {released:>4}  "
                   f"{'OK' if ok or ok is None else 'MISMATCH'}")
         failed = wh.execute("select count(*) from ops.batches where status = 'failed'").fetchone()[0]
         rejected = wh.execute("select count(*) from ops.co_files where status = 'rejected'").fetchone()[0]
@@ -197,6 +199,27 @@ def cmd_status(args) -> int:
 
 def cmd_budget(args) -> int:
     print_budget(args.year)
+    return 0
+
+
+def cmd_rekey(args) -> int:
+    """Change the pseudonymisation key on purpose: every person_key changes."""
+    from florwork import airflow_env, budget, transform, warehouse
+
+    if not args.yes:
+        return _err("re-keying changes every person_key in staging and the marts; "
+                    "BI extracts keyed on the old values stop matching. Run again with --yes to proceed.")
+    key = config.pseudonymisation_key()
+    with warehouse.connect("warehouse") as wh:
+        warehouse.bootstrap_schema(wh)
+        warehouse.install_key(wh, key, rekey=True)
+    build = budget.latest_build()
+    if build:
+        airflow_env.configure()
+        transform.run_dbt("build", build["through_month"])
+        print(f"Key changed; warehouse rebuilt through {build['through_month']:%Y-%m} with the new person_key.")
+    else:
+        print("Key changed; nothing was built yet.")
     return 0
 
 
@@ -235,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     airflow = sub.add_parser("airflow", help="run an airflow command with the platform's settings")
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=cmd_airflow)
+    rekey = sub.add_parser("rekey", help="change the pseudonymisation key on purpose and rebuild")
+    rekey.add_argument("--yes", action="store_true")
+    rekey.set_defaults(func=cmd_rekey)
     sub.add_parser("status", help="months run, reconciliation, latest figures").set_defaults(func=cmd_status)
     budget = sub.add_parser("budget", help="print the budget table")
     budget.add_argument("--year", type=int)

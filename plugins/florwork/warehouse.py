@@ -49,6 +49,12 @@ def raw_table_ddl(table: contracts.SourceTable) -> sql.Composed:
 
 
 def bootstrap(conn: psycopg.Connection) -> None:
+    """Create the platform's schemas and tables (idempotent) and install the key."""
+    bootstrap_schema(conn)
+    install_key(conn, config.pseudonymisation_key())
+
+
+def bootstrap_schema(conn: psycopg.Connection) -> None:
     """Create the platform's schemas and tables (idempotent)."""
     conn.execute("select pg_advisory_xact_lock(hashtext('florwork.bootstrap'))")
     conn.execute(resources.files("florwork.sql").joinpath("warehouse.sql").read_text())
@@ -64,7 +70,6 @@ def bootstrap(conn: psycopg.Connection) -> None:
                     sql.Identifier(table.primary_key),
                 )
             )
-    install_key(conn, config.pseudonymisation_key())
 
 
 def _pads(key: str) -> tuple[bytes, bytes]:
@@ -95,7 +100,7 @@ def install_key(conn: psycopg.Connection, key: str, *, rekey: bool = False) -> N
     if row and row[0] != fingerprint and not rekey:
         raise KeyChanged(
             "AIRFLOW_VAR_PSEUDONYMISATION_KEY differs from the key this warehouse was built "
-            "with. If you mean to change it, run `.venv/bin/florwork rekey` (every "
+            "with. If you mean to change it, run `.venv/bin/florwork rekey --yes` (every "
             "person_key changes and the warehouse is rebuilt); otherwise restore the key."
         )
     conn.execute(
