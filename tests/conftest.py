@@ -67,8 +67,9 @@ def fresh_platform():
             admin.execute(f'drop database if exists "{database}" with (force)')
             admin.execute(f'create database "{database}"')
     sources.create_sources()
-    for folder in (config.co_landing_dir(), config.reports_dir()):
+    for folder in (config.co_landing_dir(), config.reports_dir(), config.state_dir() / "seeds"):
         shutil.rmtree(folder, ignore_errors=True)
+    (config.state_dir() / "generator.json").unlink(missing_ok=True)
     (config.co_landing_dir() / "co").mkdir(parents=True)
     return config
 

@@ -2,11 +2,13 @@
 
     florwork up                      start the embedded PostgreSQL (demo mode) and bootstrap
     florwork down                    stop the embedded PostgreSQL
-    florwork load-demo               fill the embedded source systems with the demo dataset
+    florwork generate --scale S --seed N --through YYYY-MM
+                                     fill the source systems with a synthetic population
+    florwork load-demo               load the worked example of SPEC §5 into the source systems
     florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
     florwork status                  months run, last figures, reconciliation, reports
     florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
-    florwork demo                    up + load-demo + run through the demo's last month
+    florwork demo                    up + generate the demo scale + run through its last month
     florwork airflow ARGS...         any airflow command with the platform's settings
     florwork rekey --yes             change the pseudonymisation key on purpose, rebuild the warehouse
 """
@@ -23,8 +25,7 @@ from pathlib import Path
 from florwork import config, months
 
 DEMO_DATASET = Path(__file__).parent / "demo" / "savings_example"
-# Until the generator (florwork generate) lands, the demo is the worked example of
-# SPEC §5 plus a few partner rows for the same five people.
+# The worked example of SPEC §5 with a few partner rows for the same five people.
 DEMO_EXTRA = Path(__file__).parent / "demo" / "partner"
 
 
@@ -72,12 +73,13 @@ def cmd_load_demo(args) -> int:
     counts = sources.load_dataset(Path(args.dataset))
     if Path(args.dataset) == DEMO_DATASET:
         counts.update(sources.load_dataset(DEMO_EXTRA))
+    print("(the worked example's budget targets are the repository's seeds, dbt_project/seeds)")
     for name, count in counts.items():
         print(f"  {name}: {count} new")
     return 0
 
 
-def cmd_run(args) -> int:
+def cmd_run(args, print_table: bool = True) -> int:
     from florwork import airflow_env
 
     through = months.parse_month(args.through)
@@ -98,24 +100,64 @@ def cmd_run(args) -> int:
     results = runner.run(through, progress=lambda line: print(line, flush=True), log_path=log_path)
     if results:
         print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
-    print_budget(through.year, through)
+    if print_table:
+        print_budget(through.year, through)
+    return 0
+
+
+DEMO_SEED = 42
+DEMO_THROUGH = "2025-12"
+
+
+def cmd_generate(args) -> int:
+    from florwork.generate import write
+
+    if not config.uses_embedded() and not args.force:
+        return _err("refusing to generate synthetic data into real sources (AIRFLOW_CONN_WAREHOUSE is set); "
+                    "use --force for a test system")
+    dirt = {} if not args.clean else {k: 0.0 for k in write.DIRT_DEFAULTS}
+    if args.dirt:
+        import json
+
+        dirt.update(json.loads(args.dirt))
+    print(f"Generating the {args.scale} scale (seed {args.seed}) through {args.through}:")
+    try:
+        state = write.generate(args.scale, args.seed, months.parse_month(args.through), dirt,
+                               progress=lambda line: print(line, flush=True))
+    except write.GenerateError as exc:
+        return _err(str(exc))
+    for name, count in state["rows_written"].items():
+        print(f"  {name}: {count:,} rows written" if name != "co files" else f"  {name}: {count:,} new files")
+    print(f"  in {state['seconds']} s; budget targets and rules in {write.seeds_dir()}")
     return 0
 
 
 def cmd_demo(args) -> int:
-    """Set everything up, load the demo dataset and run it through its last month."""
-    import csv
+    """Set everything up and run the demo scale month by month through its last month.
+
+    The sources fill up as the real systems do: before each month is run, the
+    generator adds what happened in it (new rows, changed rows, new CO files).
+    """
+    from florwork import runner
+    from florwork.generate.simulate import SCALES
 
     if not config.uses_embedded():
         return _err("`florwork demo` runs on the embedded PostgreSQL only; unset AIRFLOW_CONN_WAREHOUSE")
     cmd_up(args)
-    args.dataset, args.force = str(DEMO_DATASET), False
-    print("Loading the demo dataset into the source systems:")
-    cmd_load_demo(args)
-    with (config.dbt_project_dir() / "seeds" / "budget_targets.csv").open() as handle:
-        last = max(row["month"] for row in csv.DictReader(handle))
-    args.through = last[:7]
-    return cmd_run(args)
+    through = months.parse_month(DEMO_THROUGH)
+    done = runner.months_done()
+    args.scale, args.seed, args.clean, args.dirt, args.force = "demo", DEMO_SEED, False, None, False
+    for month in months.month_range(SCALES["demo"].target_months[0], through):
+        if month in done:
+            continue
+        args.through = f"{month:%Y-%m}"
+        status = cmd_generate(args) or cmd_run(args, print_table=False)
+        if status:
+            return status
+    if all(m in done for m in months.month_range(SCALES["demo"].target_months[0], through)):
+        print(f"Nothing to run: every month through {through:%Y-%m} has been run.")
+    print_budget(through.year)
+    return 0
 
 
 def print_budget(year: int | None = None, through=None) -> None:
@@ -251,7 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dataset", default=str(DEMO_DATASET))
     demo.add_argument("--force", action="store_true")
     demo.set_defaults(func=cmd_load_demo)
-    sub.add_parser("demo", help="up, load the demo dataset, run it through its last month").set_defaults(func=cmd_demo)
+    sub.add_parser("demo", help="up, generate the demo scale, run it through its last month").set_defaults(func=cmd_demo)
+    gen = sub.add_parser("generate", help="fill the source systems with a synthetic population")
+    gen.add_argument("--scale", choices=["demo", "city", "region"], default="demo")
+    gen.add_argument("--seed", type=int, default=DEMO_SEED)
+    gen.add_argument("--through", required=True, metavar="YYYY-MM")
+    gen.add_argument("--clean", action="store_true", help="no dirt at all")
+    gen.add_argument("--dirt", help='JSON rates overriding the defaults, e.g. \'{"co_bad_cf": 0.05}\'')
+    gen.add_argument("--force", action="store_true")
+    gen.set_defaults(func=cmd_generate)
     run = sub.add_parser("run", help="run the pipeline for every month not yet run")
     run.add_argument("--through", required=True, metavar="YYYY-MM")
     run.set_defaults(func=cmd_run)

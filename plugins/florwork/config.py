@@ -47,6 +47,17 @@ def dbt_project_dir() -> Path:
     return project_root() / "dbt_project"
 
 
+def seeds_dir() -> Path:
+    """The budget office's seeds: ``FLORWORK_SEEDS_DIR``, else those `florwork generate`
+    wrote for its dataset (in the state folder), else the repository's."""
+    if os.environ.get("FLORWORK_SEEDS_DIR"):
+        return Path(os.environ["FLORWORK_SEEDS_DIR"]).resolve()
+    generated = state_dir() / "seeds"
+    if (generated / "budget_targets.csv").exists():
+        return generated
+    return dbt_project_dir() / "seeds"
+
+
 def expectations_dir() -> Path:
     return project_root() / "expectations"
 

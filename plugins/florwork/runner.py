@@ -49,7 +49,7 @@ def first_budget_month() -> date:
     """The first month with a budget target (``FLORWORK_START_MONTH`` overrides it)."""
     if os.environ.get("FLORWORK_START_MONTH"):
         return months.parse_month(os.environ["FLORWORK_START_MONTH"])
-    path = config.dbt_project_dir() / "seeds" / "budget_targets.csv"
+    path = config.seeds_dir() / "budget_targets.csv"
     with path.open() as handle:
         firsts = [date.fromisoformat(row["month"]) for row in csv.DictReader(handle)]
     if not firsts:

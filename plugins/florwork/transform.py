@@ -32,6 +32,7 @@ def dbt_env() -> dict[str, str]:
         "DBT_PROFILES_DIR": str(config.dbt_project_dir()),
         "DBT_PROJECT_DIR": str(config.dbt_project_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "FLORWORK_SEEDS_DIR": str(config.seeds_dir()),
     }
 
 

@@ -1,0 +1,1 @@
+"""Simulators of the three source systems and a synthetic population (`florwork generate`)."""
