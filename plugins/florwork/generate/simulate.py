@@ -54,11 +54,11 @@ SCALES = {
     "demo": Scale("demo", 800, ("FLORATWORK",), (date(2024, 3, 1), date(2024, 10, 1)), date(2023, 7, 1),
                   date(2026, 12, 31), 40, 0.5, (date(2025, 1, 1), date(2025, 12, 1))),
     "city": Scale("city", 20_000, ("FLORATWORK",), _monthly(date(2021, 2, 1), date(2025, 12, 1)),
-                  date(2021, 1, 1), date(2026, 12, 31), 300, 0.20, (date(2021, 7, 1), date(2026, 12, 1))),
+                  date(2021, 1, 1), date(2026, 12, 31), 300, 0.24, (date(2021, 7, 1), date(2026, 12, 1))),
     "region": Scale("region", 200_000,
                     ("FLORATWORK", "INSIEME_BO", "PRATO_LAVORO", "PISA_INCLUDE", "LIVORNO_RETE", "AREZZO_OPPORTUNITA",
                      "SIENA_PONTI", "LUCCA_LAVORO", "PISTOIA_INSIEME"),
-                    _monthly(date(2021, 2, 1), date(2025, 12, 1)), date(2021, 1, 1), date(2026, 12, 31), 3000, 0.20,
+                    _monthly(date(2021, 2, 1), date(2025, 12, 1)), date(2021, 1, 1), date(2026, 12, 31), 3000, 0.24,
                     (date(2021, 7, 1), date(2026, 12, 1))),
 }
 
@@ -213,7 +213,7 @@ class Simulator:
         span = (scale.sim_end - scale.sim_start).days
         care_start = scale.sim_start - timedelta(days=1095) + timedelta(days=rng.randrange(0, span + 1000))
         care_start = min(care_start, scale.sim_end - timedelta(days=90))
-        care_end = care_start + timedelta(days=int(rng.expovariate(1 / 1500)) + 180)
+        care_end = care_start + timedelta(days=int(rng.expovariate(1 / 2200)) + 180)
         age = rng.randint(low, high)
         birth = care_start - timedelta(days=age * 365 + rng.randrange(0, 365))
         if citizenship == "ITA":
