@@ -32,7 +32,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
 DBT = "{dbt}"
 dag = DbtDag(
     dag_id="transform_warehouse_cosmos",
-    project_config=ProjectConfig(DBT, manifest_path=DBT + "/target/manifest.json",
+    project_config=ProjectConfig(DBT, manifest_path="{manifest}",
                                  dbt_vars={{"through_month": "{month}"}}),
     profile_config=ProfileConfig(profile_name="florwork", target_name="warehouse",
                                  profiles_yml_filepath=DBT + "/profiles.yml"),
@@ -89,7 +89,7 @@ def main() -> None:
     results["single_dbt_build_tasks"] = len(single.tasks)
 
     folder = Path(tempfile.mkdtemp(prefix="cosmos-dags-"))
-    (folder / "transform_warehouse_cosmos.py").write_text(COSMOS_DAG.format(dbt=config.dbt_project_dir(), month=month))
+    (folder / "transform_warehouse_cosmos.py").write_text(COSMOS_DAG.format(dbt=config.dbt_project_dir(), month=month, manifest=config.state_dir() / "dbt" / "target" / "manifest.json"))
     env = {**os.environ, "FLORWORK_BENCH_DAGS": str(folder)}
     done = subprocess.run([sys.executable, __file__, "--cosmos"], env=env, capture_output=True, text=True)
     line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]

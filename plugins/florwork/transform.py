@@ -7,8 +7,10 @@ from the same connection every other component uses.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import shutil
 import time
 from datetime import date
 
@@ -19,6 +21,25 @@ log = logging.getLogger(__name__)
 
 class DbtFailed(RuntimeError):
     pass
+
+
+def _seed_path() -> str:
+    """The seed path dbt reads, relative to the project.
+
+    dbt writes a seed's compiled SQL to ``<target>/run/<project>/<seed path>``: with an
+    absolute seed path that is the seed file itself, so seeds from elsewhere (those of
+    ``florwork generate``) are copied into ``dbt_project/seeds_in_use/<state>`` first.
+    """
+    source = config.seeds_dir()
+    if source == config.dbt_project_dir() / "seeds":
+        return "seeds"
+    key = hashlib.sha1(str(config.state_dir()).encode()).hexdigest()[:10]
+    target = config.dbt_project_dir() / "seeds_in_use" / key
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.glob("*.csv"):
+        if not (target / path.name).exists() or (target / path.name).read_bytes() != path.read_bytes():
+            shutil.copyfile(path, target / path.name)
+    return f"seeds_in_use/{key}"
 
 
 def dbt_env() -> dict[str, str]:
@@ -32,7 +53,10 @@ def dbt_env() -> dict[str, str]:
         "DBT_PROFILES_DIR": str(config.dbt_project_dir()),
         "DBT_PROJECT_DIR": str(config.dbt_project_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "FLORWORK_SEEDS_DIR": str(config.seeds_dir()),
+        "FLORWORK_DBT_SEED_PATH": _seed_path(),
+        # Artefacts per state folder: the test suite and the demo never share them.
+        "DBT_TARGET_PATH": str(config.state_dir() / "dbt" / "target"),
+        "DBT_LOG_PATH": str(config.state_dir() / "dbt" / "logs"),
     }
 
 

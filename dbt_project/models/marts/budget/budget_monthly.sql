@@ -63,12 +63,9 @@ with_r as (
 reinvested as (
     select
         *,
-        case when r_exact is null then null
-             when r_exact <= lower_threshold then 'A'
-             when r_exact <= upper_threshold then 'B'
-             else 'C' end as tier,
-        {{ eur('coalesce(efficiency_share * greatest(0, least(r_exact, upper_threshold) - lower_threshold) * expected_savings_ytd_eur, 0)') }} as reinvest_efficiency_eur,
-        {{ eur('coalesce(innovation_share * greatest(0, r_exact - upper_threshold) * expected_savings_ytd_eur, 0)') }} as reinvest_innovation_eur
+        {{ tier('r_exact', 'lower_threshold', 'upper_threshold') }} as tier,
+        {{ eur(reinvest_efficiency('r_exact', 'expected_savings_ytd_eur', 'lower_threshold', 'upper_threshold', 'efficiency_share')) }} as reinvest_efficiency_eur,
+        {{ eur(reinvest_innovation('r_exact', 'expected_savings_ytd_eur', 'upper_threshold', 'innovation_share')) }} as reinvest_innovation_eur
     from with_r
 ),
 
