@@ -70,7 +70,7 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
     """Append the month's figures to marts.budget_runs where they changed; return them."""
     check_rules(month)
     published = []
-    with warehouse.connect("warehouse") as wh:
+    with warehouse.connect("warehouse", role=config.component_role("transformer")) as wh:
         wh.execute("select pg_advisory_xact_lock(hashtext('florwork.publish_budget'))")
         columns = ", ".join(FIGURES)
         rows = wh.execute(f"select {columns} from marts.budget_monthly where month = %s order by programme",

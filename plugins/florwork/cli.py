@@ -198,7 +198,7 @@ def cmd_status(args) -> int:
     from florwork import warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
-        warehouse.bootstrap_once(wh)
+        warehouse.bootstrap_once()
         done = wh.execute("select month, status, finished_at, message from ops.pipeline_months order by month").fetchall()
         print("Months run:")
         if not done:

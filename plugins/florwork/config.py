@@ -171,13 +171,14 @@ def uri_parts(uri: str) -> UriParts:
     )
 
 
-def sqlalchemy_url(uri: str, driver: str = "psycopg") -> str:
+def sqlalchemy_url(uri: str, driver: str = "psycopg", role: str | None = None) -> str:
     """SQLAlchemy URL for a libpq URI (GX and Airflow's metadata need one)."""
     p = uri_parts(uri)
     auth = quote(p.user, safe="") + (":" + quote(p.password, safe="") if p.password else "")
+    options = f"options={quote(f'-c role={role}', safe='')}" if role else ""
     if p.host.startswith("/"):
-        return f"postgresql+{driver}://{auth}@/{p.dbname}?host={p.host}&port={p.port}"
-    return f"postgresql+{driver}://{auth}@{p.host}:{p.port}/{p.dbname}"
+        return f"postgresql+{driver}://{auth}@/{p.dbname}?host={p.host}&port={p.port}" + (f"&{options}" if options else "")
+    return f"postgresql+{driver}://{auth}@{p.host}:{p.port}/{p.dbname}" + (f"?{options}" if options else "")
 
 
 def co_landing_dir() -> Path:
@@ -209,3 +210,14 @@ def pseudonymisation_key() -> str:
     if len(key) < 16:
         raise ConfigError("AIRFLOW_VAR_PSEUDONYMISATION_KEY must be at least 16 characters.")
     return key
+
+
+def component_role(component: str) -> str | None:
+    """The group role a component sets for its work (``loader`` or ``transformer``).
+
+    ``FLORWORK_LOADER_ROLE`` / ``FLORWORK_TRANSFORMER_ROLE`` name it; set one to an
+    empty string when that component logs in with a login of its own that holds the
+    privileges directly.
+    """
+    value = os.environ.get(f"FLORWORK_{component.upper()}_ROLE", f"florwork_{component}")
+    return value or None

@@ -10,7 +10,7 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from florwork import budget, months, report, transform, warehouse
+from florwork import budget, config, months, report, transform, warehouse
 from florwork.extract import co_files, databases
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def data_cutoff() -> datetime:
 
 def build_warehouse(context) -> dict:
     conf = (context["dag_run"].conf or {}) if context.get("dag_run") else {}
+    warehouse.bootstrap_once()
     cutoff = data_cutoff()
     through = months.parse_month(conf["month"]) if conf.get("month") else months.last_complete_month(cutoff)
     if months.month_cutoff(through) > cutoff:
@@ -59,7 +60,7 @@ def build_warehouse(context) -> dict:
         )
     started = datetime.now(timezone.utc)
     seconds = transform.run_dbt("build", through)
-    with warehouse.connect("warehouse", autocommit=True) as wh:
+    with warehouse.connect("warehouse", role=config.component_role("transformer"), autocommit=True) as wh:
         wh.execute(
             "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version) "
             "values (%s, %s, %s, %s, %s)",

@@ -87,14 +87,14 @@ def validate_landing(suite_name: str, relation: str, batch_id: int, key_column: 
     the ids of failing rows come back to Python.
     """
     schema, table = relation.split(".")
-    with warehouse.connect("warehouse", autocommit=True) as wh:
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         count = wh.execute(
             f'select count(*) from "{schema}"."{table}" where _batch_id = %s', (batch_id,)
         ).fetchone()[0]
     if count == 0:
         return {}
     suite = build_suite(suite_name)
-    url = config.sqlalchemy_url(config.connection_uri("warehouse"))
+    url = config.sqlalchemy_url(config.connection_uri("warehouse"), role=config.component_role("loader"))
     datasource = _datasource(url)
     asset_name = f"{suite_name}_{batch_id}"
     asset = datasource.add_query_asset(
@@ -145,7 +145,7 @@ def _store(batch_id: int, suite_name: str, result) -> None:
             if isinstance(res.get(key), list):
                 res[key] = res[key][:_KEEP_INDEXES]
         res.pop("unexpected_index_query", None)
-    with warehouse.connect("warehouse", autocommit=True) as wh:
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         wh.execute(
             "insert into ops.validation_results (batch_id, suite_name, success, statistics, results) "
             "values (%s, %s, %s, %s, %s)",

@@ -59,7 +59,7 @@ def first_budget_month() -> date:
 
 def months_done() -> set[date]:
     with warehouse.connect("warehouse", autocommit=True) as wh:
-        warehouse.bootstrap_once(wh)
+        warehouse.bootstrap_once()
         return {r[0] for r in wh.execute("select month from ops.pipeline_months where status = 'done'")}
 
 

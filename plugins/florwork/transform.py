@@ -50,6 +50,7 @@ def dbt_env() -> dict[str, str]:
         "FLORWORK_DBT_USER": parts.user,
         "FLORWORK_DBT_PASSWORD": parts.password,
         "FLORWORK_DBT_DBNAME": parts.dbname,
+        "FLORWORK_DBT_ROLE": config.component_role("transformer") or "",
         "DBT_PROFILES_DIR": str(config.dbt_project_dir()),
         "DBT_PROJECT_DIR": str(config.dbt_project_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -16,8 +16,11 @@ class DatabaseUnreachable(RuntimeError):
     pass
 
 
-def connect(conn_id: str, **kwargs) -> psycopg.Connection:
+def connect(conn_id: str, role: str | None = None, **kwargs) -> psycopg.Connection:
+    """Connect to one of the platform's databases, as ``role`` when given (SET ROLE)."""
     uri = config.connection_uri(conn_id)
+    if role:
+        kwargs["options"] = f"-c role={role}"
     try:
         return psycopg.connect(uri, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
@@ -55,7 +58,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
 
 
 def bootstrap_schema(conn: psycopg.Connection) -> None:
-    """Create the platform's schemas and tables (idempotent)."""
+    """Create the platform's schemas, tables and roles (idempotent)."""
     conn.execute("select pg_advisory_xact_lock(hashtext('florwork.bootstrap'))")
     conn.execute(resources.files("florwork.sql").joinpath("warehouse.sql").read_text())
     for source in ("sis", "partner"):
@@ -70,6 +73,11 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
                     sql.Identifier(table.primary_key),
                 )
             )
+    conn.execute(resources.files("florwork.sql").joinpath("roles.sql").read_text())
+    can_grant = conn.execute(
+        "select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
+    if can_grant:  # let the platform's own login act as each component
+        conn.execute("grant florwork_loader, florwork_transformer to current_user")
 
 
 def _pads(key: str) -> tuple[bytes, bytes]:
@@ -135,10 +143,15 @@ def forget_bootstrap() -> None:
     _bootstrapped.clear()
 
 
-def bootstrap_once(conn: psycopg.Connection) -> None:
-    """Bootstrap the warehouse once per process (tasks call this before loading)."""
-    key = conn.info.dsn
-    if key not in _bootstrapped:
-        with conn.transaction():
-            bootstrap(conn)
-        _bootstrapped.add(key)
+def bootstrap_once() -> None:
+    """Bootstrap the warehouse once per process (tasks call this before loading).
+
+    The bootstrap runs on a connection of the warehouse login itself (it creates roles
+    and grants), never under a component's role.
+    """
+    key = config.connection_uri("warehouse")
+    if key in _bootstrapped:
+        return
+    with connect("warehouse") as owner:
+        bootstrap(owner)
+    _bootstrapped.add(key)

@@ -139,3 +139,38 @@ def test_the_same_cf_gets_one_person_key(example_run):
     keys = query("warehouse", "select distinct n.person_key from staging.stg_employment_centres__notices n "
                               "join staging.stg_social_services__people p using (person_key)")
     assert len(keys) == 5
+
+
+def test_a_bi_login_reads_every_mart_and_nothing_else(example_run):
+    platform, _, _ = example_run
+    admin = platform.connection_uri("warehouse")
+    with psycopg.connect(admin, autocommit=True) as wh:
+        wh.execute("drop role if exists bi_test_user")
+        wh.execute("create role bi_test_user login")
+        wh.execute("grant bi_reader to bi_test_user")
+        relations = wh.execute("select table_schema, table_name from information_schema.tables "
+                               "where table_schema not in ('pg_catalog', 'information_schema')").fetchall()
+    marts = [r for r in relations if r[0] == "marts"]
+    others = [r for r in relations if r[0] != "marts"]
+    assert {"budget_monthly", "budget_runs", "budget_runs_latest", "fct_journeys", "fct_participant_months",
+            "programme_funnel"} <= {t for _, t in marts}
+    assert {s for s, _ in others} >= {"raw", "quarantine", "ops", "staging", "intermediate", "reference"}
+    bi_uri = admin.replace("postgresql://postgres@", "postgresql://bi_test_user@")
+    with psycopg.connect(bi_uri, autocommit=True) as bi:
+        for schema, table in marts:
+            bi.execute(f'select * from "{schema}"."{table}" limit 1').fetchall()
+        for schema, table in others:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                bi.execute(f'select * from "{schema}"."{table}" limit 1')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            bi.execute("select ops.person_key('MMFRDF75C25G846C')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            bi.execute("insert into marts.budget_runs (programme) values ('x')")
+    # A mart created later is readable too (default privileges).
+    with psycopg.connect(admin, autocommit=True) as wh:
+        wh.execute("set role florwork_transformer")
+        wh.execute("create table marts.future_mart as select 1 as x")
+    with psycopg.connect(bi_uri, autocommit=True) as bi:
+        assert bi.execute("select x from marts.future_mart").fetchall() == [(1,)]
+    with psycopg.connect(admin, autocommit=True) as wh:
+        wh.execute("drop table marts.future_mart")

@@ -350,9 +350,9 @@ def load_co_files(cutoff: date | None = None) -> dict:
     """Load every new CO file produced before ``cutoff`` (all files when None)."""
     folder = co_folder()
     results: list[FileResult] = []
-    with warehouse.connect("warehouse", autocommit=True) as wh:
+    warehouse.bootstrap_once()
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         with batches.exclusive(wh, "co files"):
-            warehouse.bootstrap_once(wh)
             wh.execute(_LANDING_DDL)
             stale = wh.execute(
                 "update ops.batches set status = 'abandoned', finished_at = now(), "

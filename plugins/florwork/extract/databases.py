@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 from stdnum.it import codicefiscale
 
-from florwork import contracts, quality, warehouse
+from florwork import config, contracts, quality, warehouse
 from florwork.extract import batches
 
 log = logging.getLogger(__name__)
@@ -205,10 +205,10 @@ def _publish(wh, table, batch_id, failures: dict[int, list[str]], cutoff) -> Bat
 def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
     """Extract one source table up to ``cutoff`` (exclusive)."""
     table = contracts.table(source, name)
-    with warehouse.connect("warehouse", autocommit=True) as wh, \
+    warehouse.bootstrap_once()
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh, \
             warehouse.connect(CONN_IDS[source], autocommit=True) as src:
         with batches.exclusive(wh, table.qualified):
-            warehouse.bootstrap_once(wh)
             _ensure_landing(wh, table)
             for stale in batches.abandon_stale(wh, table.qualified):
                 wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(_landing(table)), (stale,))

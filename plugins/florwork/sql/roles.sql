@@ -1,0 +1,68 @@
+-- Run after every table of the bootstrap exists (raw tables are created from the
+-- contracts in Python), so the grants reach them.
+
+-- Roles (SPEC §6): each component runs with the least privilege it needs.
+--   florwork_loader       extraction: writes raw, quarantine and the ledger in ops
+--   florwork_transformer  dbt and the budget run: reads raw, builds staging, intermediate,
+--                         reference and marts, appends to marts.budget_runs
+--   bi_reader             BI tools: reads marts, nothing else, including future tables
+-- All three are group roles (NOLOGIN); logins are granted them.
+do $$
+begin
+    if not exists (select from pg_roles where rolname = 'florwork_loader') then
+        create role florwork_loader nologin;
+    end if;
+    if not exists (select from pg_roles where rolname = 'florwork_transformer') then
+        create role florwork_transformer nologin;
+    end if;
+    if not exists (select from pg_roles where rolname = 'bi_reader') then
+        create role bi_reader nologin;
+    end if;
+end $$;
+
+create schema if not exists staging;
+create schema if not exists intermediate;
+create schema if not exists reference;
+
+revoke all on schema raw, quarantine, ops, staging, intermediate, reference, marts from public;
+revoke execute on function ops.person_key(text) from public;
+
+grant usage, create on schema raw, quarantine to florwork_loader;
+grant usage on schema ops to florwork_loader, florwork_transformer;
+grant select, insert, update, delete on all tables in schema raw, quarantine to florwork_loader;
+grant select, insert, update on ops.batches, ops.extract_state, ops.co_files, ops.validation_results to florwork_loader;
+grant usage on all sequences in schema raw, quarantine, ops to florwork_loader;
+grant select on ops.batches, ops.extract_state to florwork_transformer;
+
+grant usage on schema raw to florwork_transformer;
+grant select on all tables in schema raw to florwork_transformer;
+alter default privileges in schema raw grant select on tables to florwork_transformer;
+alter default privileges for role florwork_loader in schema raw grant select on tables to florwork_transformer;
+grant usage, create on schema staging, intermediate, reference, marts to florwork_transformer;
+grant execute on function ops.person_key(text) to florwork_transformer;
+grant select, insert on ops.warehouse_builds to florwork_transformer;
+grant usage on sequence ops.warehouse_builds_build_id_seq to florwork_transformer;
+grant select, insert on marts.budget_runs to florwork_transformer;
+
+grant usage on schema marts to bi_reader;
+grant select on all tables in schema marts to bi_reader;
+alter default privileges for role florwork_transformer in schema marts grant select on tables to bi_reader;
+alter default privileges in schema marts grant select on tables to bi_reader;
+
+-- dbt rebuilds its relations as florwork_transformer: hand over those created before
+-- the roles existed (an older warehouse), so it can replace them.
+do $$
+declare
+    rel record;
+begin
+    for rel in
+        select n.nspname, c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname in ('staging', 'intermediate', 'reference', 'marts') and c.relkind in ('r', 'v', 'm')
+          and not (n.nspname = 'marts' and c.relname in ('budget_runs', 'budget_runs_latest'))
+          and pg_get_userbyid(c.relowner) <> 'florwork_transformer'
+    loop
+        execute format('alter %s %I.%I owner to florwork_transformer',
+                       case rel.relkind when 'v' then 'view' when 'm' then 'materialized view' else 'table' end,
+                       rel.nspname, rel.relname);
+    end loop;
+end $$;
