@@ -35,3 +35,9 @@
 {% macro eur(expr) -%}
     round(({{ expr }})::numeric, 2)
 {%- endmacro %}
+
+{# Small-cell suppression (SPEC §6): a count of fewer than 5 people is published as
+   null; the row's `suppressed` flag says so. #}
+{% macro suppressed_count(expr, min_cell=5) -%}
+    case when {{ expr }} < {{ min_cell }} then null else {{ expr }} end
+{%- endmacro %}
