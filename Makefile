@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_QUIET := 2>&1 | grep -v "^WARNING: Location" || true
 
-.PHONY: install up down demo test test-fast lint status airflow-ui bench clean
+.PHONY: install up down demo test test-fast lint status airflow-ui bench clean browser
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@echo "Creating $(VENV) and installing the pinned dependencies (about a minute)..."
@@ -33,7 +33,12 @@ demo: install  ## set up, load the demo dataset, run every month, print the budg
 status: install
 	$(BIN)/florwork status
 
-test: install  ## unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow)
+browser:  ## Debian's Chromium for the report's browser test (needs apt, as on CI)
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser test..."; \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
+		 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "could not install chromium: the browser test will fail"; }
+
+test: install browser  ## unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow, Chromium)
 	$(BIN)/pytest
 
 test-fast: install  ## unit tests only

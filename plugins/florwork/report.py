@@ -14,6 +14,7 @@ from pathlib import Path
 
 from florwork import config, warehouse
 from florwork.budget import FIGURES
+from florwork.months import TZ as ROME
 
 
 def _eur(value) -> str:
@@ -118,7 +119,7 @@ def render(month: date, published: list[dict]) -> Path:
 <p class="headline">R year to date <strong>{r_text}</strong>, tier <strong>{current['tier'] or '–'}</strong>.
 Reinvestment: efficiency {_eur(current['reinvest_efficiency_eur'])}, innovation {_eur(current['reinvest_innovation_eur'])},
 not reinvested {_eur(current['not_reinvested_eur'])}. Participants with savings this month: {current['participants_with_savings']}.</p>
-<p>Rule version {html.escape(current['rule_version'])}; data cutoff {cutoff:%Y-%m-%d %H:%M %Z}. {html.escape(change_text)}</p>
+<p>Rule version {html.escape(current['rule_version'])}; data as known on {cutoff.astimezone(ROME):%d %B %Y %H:%M} (Europe/Rome). {html.escape(change_text)}</p>
 <h3>R year to date against the thresholds</h3>{chart_r}
 <h3>Realised and expected savings by month</h3>{chart_s}
 <table><thead><tr><th>Month</th><th>Realised</th><th>Expected</th><th>Realised YTD (S)</th><th>Expected YTD (E)</th>
@@ -129,13 +130,14 @@ not reinvested {_eur(current['not_reinvested_eur'])}. Participants with savings 
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in funnel_rows)
     runs_html = "".join(
         f"<tr><td>{h[0]}</td><td>{h[1]:%Y-%m-%d %H:%M}</td><td>{html.escape(h[2])}</td><td>{h[3]}</td><td>{h[4] or '–'}</td>"
-        f"<td>{h[6] or ''}</td><td>{h[7]:%Y-%m-%d %H:%M}</td><td>{html.escape(h[8])}</td></tr>" for h in history)
+        f"<td>{h[6] or ''}</td><td>{h[7].astimezone(ROME):%Y-%m-%d %H:%M}</td><td>{html.escape(h[8])}</td></tr>" for h in history)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Budget run {month:%Y-%m}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #2c3e50; max-width: 1100px; }}
 table {{ border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }}
 th, td {{ border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }}
+td {{ white-space: nowrap; }}
 th {{ background: #f4f6f7; }} .headline {{ font-size: 1.1rem; }}
 </style></head><body>
 <h1>Monthly budget run — {month:%B %Y}</h1>

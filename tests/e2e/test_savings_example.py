@@ -174,3 +174,33 @@ def test_a_bi_login_reads_every_mart_and_nothing_else(example_run):
         assert bi.execute("select x from marts.future_mart").fetchall() == [(1,)]
     with psycopg.connect(admin, autocommit=True) as wh:
         wh.execute("drop table marts.future_mart")
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--enable-logging=stderr", "--v=0"]
+
+
+def test_the_report_renders_in_a_real_browser(example_run, tmp_path):
+    """Headless Chromium loads the report from disk, with its charts, and takes a screenshot."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium; install it to run this test")
+    platform, _, _ = example_run
+    page = platform.reports_dir() / "2025-12" / "budget_2025-12.html"
+    profile = tmp_path / "profile"
+    dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('<circle class="point"') == 12     # R year to date, one point a month
+    assert dom.stdout.count('<rect class="bar"') == 24         # realised and expected, each month
+    assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr
+    shot = tmp_path / "report.png"
+    taken = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
+                            "--window-size=1200,1800", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr[-2000:]
+    keep = platform.reports_dir() / "2025-12" / "screenshot.png"
+    shutil.copyfile(shot, keep)
