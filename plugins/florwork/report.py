@@ -15,6 +15,7 @@ from pathlib import Path
 from florwork import config, warehouse
 from florwork.budget import FIGURES
 from florwork.months import TZ as ROME
+from florwork.months import previous_month
 
 
 def _eur(value) -> str:
@@ -80,6 +81,10 @@ def render(month: date, published: list[dict]) -> Path:
         funnel = wh.execute("select * from marts.programme_funnel order by programme, edition")
         funnel_cols = [d.name for d in funnel.description]
         funnel_rows = funnel.fetchall()
+        previous = {r[0]: r[1:] for r in wh.execute(
+            "select programme, month, r_ytd, tier, realised_savings_ytd_eur, reinvest_efficiency_eur + reinvest_innovation_eur "
+            "from marts.budget_runs_latest where month = %s", (previous_month(month),)
+        ).fetchall()} if month.month > 1 else {}
         history = wh.execute(
             "select run_id, published_at, programme, r_ytd, tier, realised_savings_ytd_eur, supersedes_run_id, "
             "data_cutoff, code_version from marts.budget_runs where month = %s order by run_id", (month,)
@@ -112,6 +117,12 @@ def render(month: date, published: list[dict]) -> Path:
         change_text = "First publication of this month." if len(changes) <= 1 else (
             f"Republished: run {changes[-1][0]} supersedes run {changes[-1][6]} "
             f"(R {changes[-2][3]} → {changes[-1][3]}, S {_eur(changes[-2][5])} → {_eur(changes[-1][5])}).")
+        before = previous.get(programme)
+        if before:
+            change_text += (f" Since the previous month's run ({before[0]:%B}): R {_ratio(before[1])} → {_ratio(current['r_ytd'])}, "
+                            f"tier {before[2] or '–'} → {current['tier'] or '–'}, S {_eur(before[3])} → "
+                            f"{_eur(current['realised_savings_ytd_eur'])}, reinvested {_eur(before[4])} → "
+                            f"{_eur(current['reinvest_efficiency_eur'] + current['reinvest_innovation_eur'])}.")
         r_text = "not defined (expected savings are 0)" if current["r_ytd"] is None else f"{current['r_ytd']:.4f}"
         sections.append(f"""
 <section class="programme">

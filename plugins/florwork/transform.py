@@ -36,9 +36,12 @@ def _seed_path() -> str:
     key = hashlib.sha1(str(config.state_dir()).encode()).hexdigest()[:10]
     target = config.dbt_project_dir() / "seeds_in_use" / key
     target.mkdir(parents=True, exist_ok=True)
-    for path in source.glob("*.csv"):
-        if not (target / path.name).exists() or (target / path.name).read_bytes() != path.read_bytes():
-            shutil.copyfile(path, target / path.name)
+    # The repository's seeds, overridden by the dataset's own (targets and rules).
+    wanted = {p.name: p for p in (config.dbt_project_dir() / "seeds").glob("*.csv")}
+    wanted.update({p.name: p for p in source.glob("*.csv")})
+    for name, path in wanted.items():
+        if not (target / name).exists() or (target / name).read_bytes() != path.read_bytes():
+            shutil.copyfile(path, target / name)
     return f"seeds_in_use/{key}"
 
 
