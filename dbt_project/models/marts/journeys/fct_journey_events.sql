@@ -1,0 +1,65 @@
+-- Every event of every journey, from any source, for timelines and Sankey charts in
+-- BI. The grain is one row per event (event_id is unique): referrals and their outcomes
+-- (SIS), assessments and pathways (partner), jobs started and ended (CO, resolved).
+with
+
+referrals as (
+    select referrals.*, people.person_key
+    from {{ ref('stg_social_services__referrals') }} as referrals
+    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = referrals.person_id
+),
+
+participants as (
+    select * from {{ ref('int_participants_identified') }}
+),
+
+events as (
+    select 'referral:' || referral_id as event_id, person_key, programme, referral_date as event_date,
+           'REFERRED' as event_type, 'social_services' as source, referring_service as detail
+    from referrals
+    union all
+    select 'outcome:' || referral_id, person_key, programme, outcome_date, outcome, 'social_services', null
+    from referrals where outcome is not null
+    union all
+    select 'assessment:' || assessment_id, person_key, programme, assessment_date, 'ASSESSED', 'partner',
+           employability || ' / ' || proposed_pathway
+    from {{ ref('stg_partner__assessments') }}
+    union all
+    select 'pathway_start:' || pathway_id, person_key, programme, start_date, 'PATHWAY_STARTED', 'partner', pathway_type
+    from {{ ref('stg_partner__pathways') }}
+    union all
+    select 'pathway_end:' || pathway_id, person_key, programme, end_date, 'PATHWAY_' || outcome, 'partner', pathway_type
+    from {{ ref('stg_partner__pathways') }} where end_date is not null and outcome is not null
+    union all
+    select 'job_start:' || relationships.relationship_id || ':' || participants.programme, relationships.person_key,
+           participants.programme, relationships.start_date,
+           case when relationships.is_internship then 'INTERNSHIP_STARTED' else 'JOB_STARTED' end,
+           'employment_centres', relationships.contract_type_code
+    from {{ ref('int_employment_relationships_resolved') }} as relationships
+    inner join participants on participants.person_key = relationships.person_key
+    union all
+    select 'job_end:' || relationships.relationship_id || ':' || participants.programme, relationships.person_key,
+           participants.programme, relationships.end_date,
+           case when relationships.is_internship then 'INTERNSHIP_ENDED' else 'JOB_ENDED' end,
+           'employment_centres', relationships.termination_reason
+    from {{ ref('int_employment_relationships_resolved') }} as relationships
+    inner join participants on participants.person_key = relationships.person_key
+    where relationships.end_date is not null
+        and relationships.end_date <= ({{ through_month() }} + interval '1 month' - interval '1 day')::date
+),
+
+final as (
+    select
+        event_id::text as event_id,
+        person_key::text as person_key,
+        programme::text as programme,
+        event_date,
+        event_type::text as event_type,
+        source::text as source,
+        detail::text as detail,
+        row_number() over (partition by person_key, programme order by event_date, event_id)::integer as event_sequence
+    from events
+    where event_date <= ({{ through_month() }} + interval '1 month' - interval '1 day')::date
+)
+
+select * from final
