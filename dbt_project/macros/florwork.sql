@@ -41,3 +41,57 @@
 {% macro suppressed_count(expr, min_cell=5) -%}
     case when {{ expr }} < {{ min_cell }} then null else {{ expr }} end
 {%- endmacro %}
+
+{# Incremental models by person (int_payments_paid, int_participant_months_computed).
+   Each row carries the source watermark of the build that wrote it: the latest time any
+   row reached the raw layer. An incremental build recomputes, whole, every person with
+   a source row that arrived after the previous build's watermark (late data included:
+   a cancelled payment of last year, a CO notice about an old job), after deleting that
+   person's rows in a pre-hook; everyone else's rows stay. A full refresh and this path
+   give the same table (tests/e2e/test_incremental.py). #}
+{% macro source_watermark() -%}
+    (select max(at) from (
+        select max(_extracted_at) as at from {{ source('social_services', 'sis_assistiti') }}
+        union all select max(_extracted_at) from {{ source('social_services', 'sis_segnalazioni') }}
+        union all select max(_extracted_at) from {{ source('social_services', 'sis_erogazioni') }}
+        union all select max(_extracted_at) from {{ source('partner', 'partner_profilazioni') }}
+        union all select max(_extracted_at) from {{ source('partner', 'partner_percorsi') }}
+        union all select max(_loaded_at) from {{ source('employment_centres', 'co_notices') }}
+    ) as marks)
+{%- endmacro %}
+
+{% macro persons_changed_since(since, with_journeys=false) -%}
+    select people.person_key
+    from {{ ref('stg_social_services__people') }} as people
+    where people.extracted_at > {{ since }}
+        or exists (select from {{ ref('stg_social_services__payments') }} as payments
+                   where payments.person_id = people.person_id and payments.extracted_at > {{ since }})
+    {% if with_journeys %}
+        or exists (select from {{ ref('stg_social_services__referrals') }} as referrals
+                   where referrals.person_id = people.person_id and referrals.extracted_at > {{ since }})
+    union
+    select person_key from {{ ref('stg_employment_centres__notices') }} where loaded_at > {{ since }}
+    {% endif %}
+{%- endmacro %}
+
+{# Pre-hook of a person-incremental model: the persons to recompute go to a temporary
+   table (the model reads it) and their rows are deleted. `everyone` is a SQL condition
+   under which every person is recomputed (e.g. the build's month moved on). #}
+{% macro prepare_person_increment(with_journeys=false, everyone='false') -%}
+    {% if is_incremental() %}
+    create temp table _persons_to_rebuild on commit drop as
+        with since as (select coalesce(max(_source_watermark), '-infinity'::timestamptz) as at from {{ this }})
+        {{ persons_changed_since('(select at from since)', with_journeys) }}
+        union
+        select person_key from {{ this }} where {{ everyone }};
+    delete from {{ this }} where person_key in (select person_key from _persons_to_rebuild);
+    {% endif %}
+{%- endmacro %}
+
+{% macro only_persons_to_rebuild(column='person_key') -%}
+    {% if is_incremental() %} and {{ column }} in (select person_key from _persons_to_rebuild) {% endif %}
+{%- endmacro %}
+
+{% macro rules_fingerprint() -%}
+    select md5(string_agg(rules::text, '|' order by rules.valid_from)) from {{ ref('reinvestment_rules') }} as rules
+{%- endmacro %}

@@ -5,10 +5,23 @@
 -- Counted month: one of the participant's first max_counted_months employed months.
 -- Saving: max(0, b - benefits paid for the month) in a counted month, else 0,
 -- rounded to cents (the figure published per participant and summed by the budget).
+-- Incremental by person: a build recomputes the persons whose sources changed, and
+-- everyone when the build's month moved on or the rules changed.
+-- depends_on: {{ ref('stg_social_services__people') }}
+-- depends_on: {{ ref('stg_social_services__payments') }}
+-- depends_on: {{ ref('stg_social_services__referrals') }}
+-- depends_on: {{ ref('stg_employment_centres__notices') }}
+-- depends_on: {{ ref('reinvestment_rules') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ prepare_person_increment(with_journeys=true, everyone=\"(select max(month) from \" ~ this ~ \") < \" ~ through_month() ~ \" or (select max(_rules_fingerprint) from \" ~ this ~ \") is distinct from (\" ~ rules_fingerprint() ~ \")\") }}",
+) }}
 with
 
 participants as (
     select * from {{ ref('int_participants_identified') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 rules as (
@@ -105,7 +118,9 @@ final as (
             when is_employed_month and employed_months_so_far <= max_counted_months
                 then {{ eur('greatest(0, baseline_monthly_eur - benefits_paid_eur)') }}
             else 0
-        end::numeric(14, 2) as saving_eur
+        end::numeric(14, 2) as saving_eur,
+        {{ source_watermark() }} as _source_watermark,
+        ({{ rules_fingerprint() }}) as _rules_fingerprint
     from ranked
 )
 

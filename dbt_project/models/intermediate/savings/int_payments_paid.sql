@@ -1,5 +1,11 @@
 -- One row per person (person_key) and competence month with the benefits actually
--- paid: cancelled payments count nowhere (SPEC §5 step 2).
+-- paid: cancelled payments count nowhere (SPEC §5 step 2). Incremental by person: the
+-- largest table of the warehouse (about 10 million payments at region scale).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ prepare_person_increment() }}",
+) }}
 with
 
 payments as (
@@ -15,10 +21,12 @@ final as (
         people.person_key,
         payments.competence_month as month,
         sum(payments.amount_eur) as benefits_paid_eur,
-        count(*) as payment_count
+        count(*) as payment_count,
+        {{ source_watermark() }} as _source_watermark
     from payments
     inner join people on people.person_id = payments.person_id
     where payments.payment_status = 'PAID'
+        {{ only_persons_to_rebuild('people.person_key') }}
     group by people.person_key, payments.competence_month
 )
 

@@ -21,7 +21,8 @@ final as (
             when 'INSERIMENTO_DIRETTO' then 'DIRECT_PLACEMENT'
             when 'NESSUNO' then 'NONE'
         end as proposed_pathway,
-        aggiornato_il as source_updated_at
+        aggiornato_il as source_updated_at,
+        _extracted_at as extracted_at
     from assessments
 )
 

@@ -24,7 +24,8 @@ final as (
         case esito when 'COMPLETATO' then 'COMPLETED' when 'INTERROTTO' then 'INTERRUPTED' end as outcome,
         ore_previste as planned_hours,
         ore_frequentate as attended_hours,
-        aggiornato_il as source_updated_at
+        aggiornato_il as source_updated_at,
+        _extracted_at as extracted_at
     from pathways
 )
 

@@ -19,7 +19,8 @@ final as (
         mese_competenza as competence_month,
         importo as amount_eur,
         case stato when 'PAGATO' then 'PAID' when 'ANNULLATO' then 'CANCELLED' end as payment_status,
-        aggiornato_il as source_updated_at
+        aggiornato_il as source_updated_at,
+        _extracted_at as extracted_at
     from payments
 )
 

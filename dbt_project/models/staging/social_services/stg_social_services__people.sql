@@ -40,7 +40,8 @@ final as (
             when 'DISOCCUPATO_LUNGA_DURATA_50' then 'LONG_TERM_UNEMPLOYED_50'
             else 'OTHER'
         end as target_category,
-        people.aggiornato_il as source_updated_at
+        people.aggiornato_il as source_updated_at,
+        people._extracted_at as extracted_at
     from people
     left join first_referral on first_referral.id_assistito = people.id_assistito
 )

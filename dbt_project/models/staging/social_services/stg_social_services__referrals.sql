@@ -19,7 +19,8 @@ final as (
             when 'RINUNCIA' then 'WITHDRAWN'
         end as outcome,
         data_esito as outcome_date,
-        aggiornato_il as source_updated_at
+        aggiornato_il as source_updated_at,
+        _extracted_at as extracted_at
     from referrals
 )
 
