@@ -5,13 +5,17 @@ JSON form with ``meta.level``: ``row`` (the default: failing rows go to quaranti
 the expectation's ``meta.reason``) or ``batch`` (a failure stops the batch, nothing is
 loaded). A batch where more than ``max_bad_fraction`` of the rows fail is stopped too:
 that is a broken delivery, not dirt. Validation runs in PostgreSQL on the landed batch
-(GX's SQL execution engine), and every result is kept in ``ops.validation_results``.
+(GX's SQL execution engine, through a checkpoint on the landing table, which holds
+only the batch being loaded). Every result is kept in ``ops.validation_results`` and in
+GX's own store, whose data docs are browsable at
+``.florwork/gx/gx/uncommitted/data_docs/local_site/index.html``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from functools import cache
 from pathlib import Path
 
@@ -49,18 +53,60 @@ def build_suite(name: str):
     return suite
 
 
+def gx_dir() -> Path:
+    """GX's file context: validation results and data docs (``<state>/gx``)."""
+    return config.state_dir() / "gx"
+
+
+def data_docs_index() -> Path:
+    return gx_dir() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
 @cache
 def _context():
     import great_expectations as gx
 
-    context = gx.get_context(mode="ephemeral")
+    gx_dir().mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_dir()))
     context.variables.progress_bars = {"globally": False}
     return context
 
 
 @cache
 def _datasource(url: str):
-    return _context().data_sources.add_postgres("warehouse", connection_string=url)
+    # The URL reaches GX through an environment variable, so GX's YAML never holds it.
+    os.environ["FLORWORK_GX_WAREHOUSE_URL"] = url
+    context = _context()
+    try:
+        return context.data_sources.get("warehouse")
+    except (KeyError, ValueError, LookupError):
+        return context.data_sources.add_postgres("warehouse", connection_string="${FLORWORK_GX_WAREHOUSE_URL}")
+
+
+def _checkpoint(suite_name: str, schema: str, table: str):
+    """The suite's checkpoint on its landing table (which holds the batch being loaded)."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    context = _context()
+    datasource = _datasource(config.sqlalchemy_url(config.connection_uri("warehouse"),
+                                                   role=config.component_role("loader")))
+    try:
+        asset = datasource.get_asset(table)
+    except LookupError:
+        asset = datasource.add_table_asset(table, table_name=table, schema_name=schema)
+    try:
+        batch_definition = asset.get_batch_definition("landed batch")
+    except (KeyError, ValueError, LookupError):
+        batch_definition = asset.add_batch_definition_whole_table("landed batch")
+    suite = context.suites.add_or_update(build_suite(suite_name))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    return context.checkpoints.add_or_update(gx.Checkpoint(
+        name=suite_name, validation_definitions=[definition],
+        actions=[UpdateDataDocsAction(name="update_data_docs")],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_landing_row_id"]},
+    ))
 
 
 def reset() -> None:
@@ -93,21 +139,12 @@ def validate_landing(suite_name: str, relation: str, batch_id: int, key_column: 
         ).fetchone()[0]
     if count == 0:
         return {}
-    suite = build_suite(suite_name)
-    url = config.sqlalchemy_url(config.connection_uri("warehouse"), role=config.component_role("loader"))
-    datasource = _datasource(url)
-    asset_name = f"{suite_name}_{batch_id}"
-    asset = datasource.add_query_asset(
-        asset_name, query=f'select * from "{schema}"."{table}" where _batch_id = {int(batch_id)}'
-    )
-    try:
-        batch = asset.add_batch_definition_whole_table("batch").get_batch()
-        result = batch.validate(
-            suite,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [key_column]},
-        )
-    finally:
-        datasource.delete_asset(asset_name)
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
+        others = wh.execute(f'select count(*) from "{schema}"."{table}" where _batch_id <> %s', (batch_id,)).fetchone()[0]
+    if others:
+        raise BatchFailed(f"{relation} holds rows of another batch: a concurrent load? Nothing was loaded.")
+    checkpoint_result = _checkpoint(suite_name, schema, table).run()
+    result = next(iter(checkpoint_result.run_results.values()))
 
     failures: dict[int, list[str]] = {}
     batch_problems = []

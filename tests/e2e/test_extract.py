@@ -56,6 +56,10 @@ def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
     assert reconciled()
     results = query("warehouse", "select suite_name, success from ops.validation_results order by validation_id")
     assert ("sis__assistiti", False) in results
+    from florwork import quality
+
+    docs = quality.data_docs_index()  # GX's data docs, browsable
+    assert docs.exists() and "sis__assistiti" in docs.read_text()
 
     # The same cutoff again: nothing to do. A later cutoff re-reads the overlap:
     # the late row comes again as a duplicate, nothing is added twice.
