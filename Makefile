@@ -51,7 +51,7 @@ airflow-ui: up  ## Airflow's api-server, scheduler, dag-processor and triggerer 
 	$(BIN)/florwork airflow standalone
 
 bench: install  ## benchmarks: make bench SCALE=demo|city|region
-	$(BIN)/python bench/run.py --scale $(or $(SCALE),demo)
+	cd bench && ../$(BIN)/python run.py --scale $(or $(SCALE),demo)
 
 clean: down  ## stop the server and delete the local state (databases, logs, reports)
 	rm -rf .florwork dbt_project/target dbt_project/logs

@@ -126,21 +126,22 @@ def _describe(result) -> tuple[str, str]:
     return meta.get("level", "row"), reason
 
 
-def validate_landing(suite_name: str, relation: str, batch_id: int, key_column: str) -> dict[int, list[str]]:
+def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str) -> dict[int, list[str]]:
     """Validate one landed batch; return {row id: [reasons]} of the rows that fail.
 
     Raises ``BatchFailed`` on a batch-level failure. Rows are read by GX in SQL; only
     the ids of failing rows come back to Python.
     """
     schema, table = relation.split(".")
+    batch_ids = batch_id if isinstance(batch_id, list) else [batch_id]
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         count = wh.execute(
-            f'select count(*) from "{schema}"."{table}" where _batch_id = %s', (batch_id,)
+            f'select count(*) from "{schema}"."{table}" where _batch_id = any(%s)', (batch_ids,)
         ).fetchone()[0]
     if count == 0:
         return {}
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-        others = wh.execute(f'select count(*) from "{schema}"."{table}" where _batch_id <> %s', (batch_id,)).fetchone()[0]
+        others = wh.execute(f'select count(*) from "{schema}"."{table}" where _batch_id <> all(%s)', (batch_ids,)).fetchone()[0]
     if others:
         raise BatchFailed(f"{relation} holds rows of another batch: a concurrent load? Nothing was loaded.")
     checkpoint_result = _checkpoint(suite_name, schema, table).run()
@@ -161,7 +162,7 @@ def validate_landing(suite_name: str, relation: str, batch_id: int, key_column: 
         if item.result.get("unexpected_count") and not item.result.get("unexpected_index_list"):
             batch_problems.append(f"{reason}: failing rows could not be identified")
 
-    _store(batch_id, suite_name, result)
+    _store(batch_ids[-1], suite_name, result)
     if batch_problems:
         raise BatchFailed(f"{suite_name}: batch rejected: " + "; ".join(batch_problems))
     if count >= MIN_ROWS_FOR_FRACTION and len(failures) > MAX_BAD_FRACTION * count:

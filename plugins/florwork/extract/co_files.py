@@ -239,11 +239,10 @@ _INSERT_RAW = sql.SQL(
 ).format(cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)))
 
 
-def _load_parsed(wh: psycopg.Connection, path: Path, parsed: ParsedFile, batch_id: int) -> FileResult:
+def _publish_file(wh: psycopg.Connection, path: Path, parsed: ParsedFile, batch_id: int,
+                  failures: dict[int, list[str]]) -> FileResult:
+    """Move one validated file from landing to raw and quarantine, in one transaction."""
     name = path.name
-    with wh.transaction():
-        _land(wh, parsed.good, batch_id, name)
-    failures = quality.validate_landing("co__notices", "raw.landing_co_notices", batch_id, key_column="_landing_row_id")
     loaded = duplicate = quarantined = 0
     with wh.transaction():
         for line, raw_line, reason in parsed.bad:
@@ -363,13 +362,32 @@ def load_co_files(cutoff: date | None = None) -> dict:
                 wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", ([s[0] for s in stale],))
             seen = {r[0] for r in wh.execute("select file_name from ops.co_files").fetchall()}
             files = sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else []
-            for path in files:
-                if path.name in seen or path.name.startswith("."):
-                    continue
-                day = file_date(path.name)
-                if cutoff is not None and day is not None and day >= cutoff:
-                    continue
-                results.append(_load_file(wh, path))
+            landed: list[tuple[Path, ParsedFile, int]] = []
+            shas: dict[str, str] = {}
+            try:
+                for path in files:
+                    if path.name in seen or path.name.startswith("."):
+                        continue
+                    day = file_date(path.name)
+                    if cutoff is not None and day is not None and day >= cutoff:
+                        continue
+                    outcome = _land_file(wh, path, shas)
+                    if isinstance(outcome, FileResult):
+                        results.append(outcome)
+                    else:
+                        landed.append(outcome)
+                # One validation for every file of the run (GX's cost is per validation).
+                failures = quality.validate_landing(
+                    "co__notices", "raw.landing_co_notices", [b for _, _, b in landed], key_column="_landing_row_id"
+                ) if landed else {}
+                for path, parsed, batch_id in landed:
+                    results.append(_publish_file(wh, path, parsed, batch_id, failures))
+            except Exception as exc:
+                for _, _, batch_id in landed:
+                    if wh.execute("select status from ops.batches where batch_id = %s", (batch_id,)).fetchone()[0] == "running":
+                        batches.fail_batch(wh, batch_id, str(exc))
+                wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", ([b for _, _, b in landed],))
+                raise
             released = release_pending(wh)
             if cutoff is not None:
                 wh.execute(
@@ -395,14 +413,16 @@ def load_co_files(cutoff: date | None = None) -> dict:
     return summary
 
 
-def _load_file(wh: psycopg.Connection, path: Path) -> FileResult:
+def _land_file(wh: psycopg.Connection, path: Path, shas: dict[str, str]):
+    """Register a duplicate or rejected file (a FileResult), or land its rows (path, parsed, batch)."""
     sha = _sha256(path)
-    twin = wh.execute("select file_name from ops.co_files where sha256 = %s and status <> 'rejected' limit 1",
-                      (sha,)).fetchone()
+    twin = shas.get(sha) or (wh.execute(
+        "select file_name from ops.co_files where sha256 = %s and status <> 'rejected' limit 1", (sha,)
+    ).fetchone() or [None])[0]
     if twin:
-        result = FileResult(path.name, "duplicate_content", message=f"same content as {twin[0]}")
+        result = FileResult(path.name, "duplicate_content", message=f"same content as {twin}")
         with wh.transaction():
-            _register(wh, path, result, None, duplicate_of=twin[0], sha=sha)
+            _register(wh, path, result, None, duplicate_of=twin, sha=sha)
         return result
     batch_id = batches.open_batch(wh, "co", path.name)
     if not FILE_NAME.match(path.name) or file_date(path.name) is None:
@@ -411,12 +431,11 @@ def _load_file(wh: psycopg.Connection, path: Path) -> FileResult:
         parsed = parse_file(path)
     except RowError as exc:
         return _reject(wh, path, batch_id, sha, str(exc))
-    try:
-        return _load_parsed(wh, path, parsed, batch_id)
-    except Exception as exc:
-        batches.fail_batch(wh, batch_id, str(exc))
-        wh.execute("delete from raw.landing_co_notices where _batch_id = %s", (batch_id,))
-        raise
+    with wh.transaction():
+        _land(wh, parsed.good, batch_id, path.name)
+    shas[sha] = path.name
+    parsed.good = []  # landed: keep only what the publication needs
+    return path, parsed, batch_id
 
 
 def _reject(wh, path: Path, batch_id: int, sha: str, reason: str) -> FileResult:

@@ -112,9 +112,16 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id) -> None:
     ).format(cols=cols, batch=sql.Literal(batch_id), src=sql.Identifier(table.source, table.name), where=where)
     params = {"cutoff": cutoff, "from_mark": from_mark}
     target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(_landing(table), cols)
+    # COPY TO STDOUT yields a row at a time: pass them on in blocks of about 1 MB.
     with src.cursor().copy(query, params) as out, wh.cursor().copy(target) as into:
+        block = bytearray()
         for chunk in out:
-            into.write(chunk)
+            block += chunk
+            if len(block) >= 1 << 20:
+                into.write(block)
+                block = bytearray()
+        if block:
+            into.write(block)
 
 
 def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int) -> None:
@@ -174,10 +181,9 @@ def _publish(wh, table, batch_id, failures: dict[int, list[str]], cutoff) -> Bat
         loaded = wh.execute(
             sql.SQL(
                 "with ins as (insert into {raw} ({cols}, _batch_id, _source_table, _row_checksum) "
-                "select distinct on ({pk}, _row_checksum) {cols}, _batch_id, %s, _row_checksum "
+                "select {cols}, _batch_id, %s, _row_checksum "
                 "from {landing} l where _batch_id = %s "
                 "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
-                "order by {pk}, _row_checksum "
                 "on conflict ({pk}, _row_checksum) do nothing returning 1) select count(*) from ins"
             ).format(raw=raw, cols=cols, pk=pk, landing=landing),
             (table.qualified, batch_id),
@@ -185,7 +191,8 @@ def _publish(wh, table, batch_id, failures: dict[int, list[str]], cutoff) -> Bat
         # Rows quarantined again (same content as an earlier batch) count as quarantined:
         # the row is accounted for, once, in quarantine.
         duplicate = received - loaded - failed_rows
-        wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(landing), (batch_id,))
+        # The landing table holds this batch only (the table's lock is held): empty it.
+        wh.execute(sql.SQL("truncate {}").format(landing))
         batches.fault_point("before_commit")
         batches.close_batch(
             wh, batch_id, rows_received=received, rows_loaded=loaded,
