@@ -220,4 +220,6 @@ def component_role(component: str) -> str | None:
     privileges directly.
     """
     value = os.environ.get(f"FLORWORK_{component.upper()}_ROLE", f"florwork_{component}")
+    if value and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ConfigError(f"FLORWORK_{component.upper()}_ROLE={value!r} is not a plain PostgreSQL role name")
     return value or None

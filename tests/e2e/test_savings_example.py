@@ -28,6 +28,7 @@ def published(table: str) -> list[dict]:
 def example_run(embedded_server, tmp_path_factory):
     platform = fresh_platform()
     sources.load_dataset(EXAMPLE)
+    sources.load_dataset(EXAMPLE.parent / "partner")  # the same five people in the partner's platform
     log = tmp_path_factory.mktemp("logs") / "run.log"
     ran = runner.run(THROUGH, progress=print, log_path=log)
     return platform, ran, log
@@ -136,9 +137,14 @@ def test_no_personal_data_outside_raw_and_quarantine(example_run):
 
 
 def test_the_same_cf_gets_one_person_key(example_run):
-    keys = query("warehouse", "select distinct n.person_key from staging.stg_employment_centres__notices n "
-                              "join staging.stg_social_services__people p using (person_key)")
-    assert len(keys) == 5
+    """SIS, the CO files and the partner's platform name the five people by CF: one key each."""
+    keys = query("warehouse", """
+        select p.person_key, count(distinct n.notice_id) > 0, count(distinct a.assessment_id) > 0
+        from staging.stg_social_services__people p
+        left join staging.stg_employment_centres__notices n using (person_key)
+        left join staging.stg_partner__assessments a using (person_key)
+        group by p.person_key""")
+    assert len(keys) == 5 and all(in_co and in_partner for _, in_co, in_partner in keys)
 
 
 def test_a_bi_login_reads_every_mart_and_nothing_else(example_run):

@@ -186,10 +186,11 @@ class Simulator:
             return True
         return False
 
-    def _cf_variant(self, person: Person, rng: random.Random, cf: str) -> str:
-        """The same CF as another system may write it (lower case, spaces)."""
+    def _cf_variant(self, person: Person, rng: random.Random, cf: str, spaces: bool = False) -> str:
+        """The same CF as another system may write it: lower case, or with spaces where
+        the field allows more than 16 characters (the CO files)."""
         if self._dirty(person, rng, "cf_case_space"):
-            return cf.lower()
+            return f" {cf} " if spaces and rng.random() < 0.5 else cf.lower()
         return cf
 
     # -- one person --------------------------------------------------------------------
@@ -381,7 +382,7 @@ class Simulator:
         def nid(i):
             return f"CO{person.pid:07d}{k + i:03d}"
         part_time = rng.random() < 0.4
-        worker_cf = self._cf_variant(person, rng, person.cf)
+        worker_cf = self._cf_variant(person, rng, person.cf, spaces=True)
         common = {
             "cf_lavoratore": worker_cf, "cf_datore": employer.cf, "denominazione_datore": employer.name,
             "ateco": employer.ateco, "comune_sede": "048017", "tipo_contratto": contract, "data_inizio": start,
