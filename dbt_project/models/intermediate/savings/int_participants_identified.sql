@@ -4,25 +4,20 @@
 with
 
 referrals as (
-    select * from {{ ref('stg_social_services__referrals') }}
-),
-
-people as (
-    select person_id, person_key from {{ ref('stg_social_services__people') }}
+    select * from {{ ref('int_referrals_keyed') }}
 ),
 
 final as (
     select
         referrals.programme,
-        people.person_key,
+        referrals.person_key,
         min(referrals.outcome_date) as intake_date,
         date_trunc('month', min(referrals.outcome_date))::date as intake_month,
         (array_agg(referrals.edition order by referrals.outcome_date, referrals.referral_id))[1] as intake_edition
     from referrals
-    inner join people on people.person_id = referrals.person_id
     where referrals.outcome = 'TAKEN_IN_CHARGE'
         and referrals.outcome_date is not null
-    group by referrals.programme, people.person_key
+    group by referrals.programme, referrals.person_key
 )
 
 select * from final

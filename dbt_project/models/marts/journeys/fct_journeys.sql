@@ -6,9 +6,7 @@
 with
 
 referrals as (
-    select referrals.*, people.person_key
-    from {{ ref('stg_social_services__referrals') }} as referrals
-    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = referrals.person_id
+    select * from {{ ref('int_referrals_keyed') }}
 ),
 
 participants as (
