@@ -13,7 +13,6 @@ Assets.
 """
 
 from airflow.sdk import dag, task
-
 from florwork import assets, dag_defaults, pipeline
 
 

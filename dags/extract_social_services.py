@@ -16,7 +16,6 @@ otherwise the end of the data interval. Connections: `AIRFLOW_CONN_SIS_SOURCE`,
 """
 
 from airflow.sdk import dag, task
-
 from florwork import assets, dag_defaults, pipeline
 
 

@@ -14,7 +14,6 @@ still load. Files dated on or after the run's cutoff wait for a later run.
 """
 
 from airflow.sdk import dag, task
-
 from florwork import assets, dag_defaults, pipeline
 
 

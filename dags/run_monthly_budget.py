@@ -15,7 +15,6 @@ supersedes the previous one.
 
 from airflow.sdk import dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
-
 from florwork import assets, dag_defaults, pipeline
 
 

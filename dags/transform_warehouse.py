@@ -13,7 +13,6 @@ for it. Why one `dbt build` task and not a task per model (Cosmos): see
 """
 
 from airflow.sdk import AssetAny, dag, task
-
 from florwork import assets, dag_defaults, pipeline
 
 

@@ -33,7 +33,6 @@ EXAMPLE = ROOT / "plugins" / "florwork" / "demo" / "savings_example"
 @pytest.fixture(scope="session")
 def embedded_server():
     import psycopg
-
     from florwork import airflow_env, config, embedded, quality, warehouse
 
     embedded.up()
@@ -57,7 +56,6 @@ def platform(embedded_server):
 
 def fresh_platform():
     import psycopg
-
     from florwork import config, quality, sources, warehouse
 
     quality.reset()

@@ -79,7 +79,7 @@ def cmd_load_demo(args) -> int:
     return 0
 
 
-def cmd_run(args, print_table: bool = True) -> int:
+def cmd_run(args, print_table: bool = True, before_month=None) -> int:
     from florwork import airflow_env
 
     through = months.parse_month(args.through)
@@ -97,7 +97,8 @@ def cmd_run(args, print_table: bool = True) -> int:
         log_dir = config.state_dir() / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
-    results = runner.run(through, progress=lambda line: print(line, flush=True), log_path=log_path)
+    results = runner.run(through, progress=lambda line: print(line, flush=True), log_path=log_path,
+                         before_month=before_month)
     if results:
         print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
     if print_table:
@@ -126,6 +127,8 @@ def cmd_generate(args) -> int:
                                progress=lambda line: print(line, flush=True))
     except write.GenerateError as exc:
         return _err(str(exc))
+    if state.get("unchanged"):
+        return 0
     for name, count in state["rows_written"].items():
         print(f"  {name}: {count:,} rows written" if name != "co files" else f"  {name}: {count:,} new files")
     print(f"  in {state['seconds']} s; budget targets and rules in {write.seeds_dir()}")
@@ -138,26 +141,21 @@ def cmd_demo(args) -> int:
     The sources fill up as the real systems do: before each month is run, the
     generator adds what happened in it (new rows, changed rows, new CO files).
     """
-    from florwork import runner
     from florwork.generate.simulate import SCALES
 
     if not config.uses_embedded():
         return _err("`florwork demo` runs on the embedded PostgreSQL only; unset AIRFLOW_CONN_WAREHOUSE")
     cmd_up(args)
-    through = months.parse_month(DEMO_THROUGH)
-    done = runner.months_done()
     args.scale, args.seed, args.clean, args.dirt, args.force = "demo", DEMO_SEED, False, None, False
-    for month in months.month_range(SCALES["demo"].target_months[0], through):
-        if month in done:
-            continue
+
+    def generate_month(month) -> None:
         args.through = f"{month:%Y-%m}"
-        status = cmd_generate(args) or cmd_run(args, print_table=False)
-        if status:
-            return status
-    if all(m in done for m in months.month_range(SCALES["demo"].target_months[0], through)):
-        print(f"Nothing to run: every month through {through:%Y-%m} has been run.")
-    print_budget(through.year)
-    return 0
+        if cmd_generate(args):
+            raise RuntimeError(f"generating {month:%Y-%m} failed")
+
+    generate_month(SCALES["demo"].target_months[0])  # writes the demo's seeds first
+    args.through = DEMO_THROUGH
+    return cmd_run(args, before_month=generate_month)
 
 
 def print_budget(year: int | None = None, through=None) -> None:

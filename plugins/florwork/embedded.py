@@ -61,13 +61,13 @@ def _initdb(pgdata: Path) -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     if user:
         import pwd
+        import stat
 
         from pgserver.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,
             ensure_user_exists,
         )
-        import stat
 
         ensure_user_exists(user)
         ensure_prefix_permissions(pgdata)

@@ -163,11 +163,13 @@ def run_month(dags: dict, month: date, progress: Callable[[str], None], log_path
     return MonthResult(month, time.monotonic() - started, timings)
 
 
-def run(through: date, progress: Callable[[str], None] = print, log_path: Path | None = None) -> list[MonthResult]:
+def run(through: date, progress: Callable[[str], None] = print, log_path: Path | None = None,
+        before_month: Callable[[date], None] | None = None) -> list[MonthResult]:
     """Run every month not yet run up to ``through``; return what ran.
 
     With ``log_path``, the DAG runs' own output (Airflow's task logs, dbt's) goes to
-    that file and only progress lines are shown.
+    that file and only progress lines are shown. ``before_month`` runs before each
+    month (the demo uses it to let the synthetic sources fill up month by month).
     """
     todo = months_to_run(through)
     if not todo:
@@ -179,6 +181,8 @@ def run(through: date, progress: Callable[[str], None] = print, log_path: Path |
     dags = _load_dags()
     results = []
     for month in todo:
+        if before_month is not None:
+            before_month(month)
         result = run_month(dags, month, progress, log_path)
         progress(f"{month:%Y-%m} done in {result.seconds:.1f} s")
         results.append(result)

@@ -5,7 +5,6 @@ import ast
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from conftest import ROOT

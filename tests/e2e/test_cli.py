@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 from conftest import ROOT, query
-
 from florwork import contracts, warehouse
 
 FLORWORK = [sys.executable, "-m", "florwork.cli"]

@@ -2,7 +2,6 @@
 re-sent days, duplicate deliveries, notices waiting for their relationship."""
 
 from conftest import query
-
 from florwork.extract import co_files
 
 GOOD_CF = "MMFRDF75C25G846C"

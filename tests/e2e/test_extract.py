@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 import psycopg
 import pytest
 from conftest import EXAMPLE, ROOT, query
-
 from florwork import sources, warehouse
 from florwork.extract import batches, databases
 

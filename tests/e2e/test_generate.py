@@ -5,7 +5,6 @@ import math
 import re
 
 from conftest import fresh_platform, query
-
 from florwork import contracts, months
 from florwork.extract import co_files
 from florwork.generate import write

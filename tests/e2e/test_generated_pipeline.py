@@ -1,7 +1,6 @@
 """The pipeline on generated, dirty sources: nothing lost, everything accounted for."""
 
 from conftest import query
-
 from florwork import months, runner
 from florwork.generate import write
 from florwork.generate.simulate import DIRT_DEFAULTS

@@ -4,7 +4,6 @@ and psycopg's sql composition)."""
 from datetime import datetime, timezone
 
 from conftest import EXAMPLE, query
-
 from florwork import sources, warehouse
 from florwork.extract import co_files, databases
 

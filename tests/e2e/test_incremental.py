@@ -1,9 +1,8 @@
 """The incremental models give the same tables as a full refresh, late data included."""
 
-from datetime import date, datetime
+from datetime import date
 
 from conftest import query
-
 from florwork import months, runner, transform
 from florwork.extract import co_files, databases
 from florwork.generate import write

@@ -7,7 +7,6 @@ import csv
 import psycopg
 import pytest
 from conftest import EXAMPLE, fresh_platform, query
-
 from florwork import budget, months, runner, sources
 
 THROUGH = months.parse_month("2025-12")

@@ -1,7 +1,6 @@
 """The CO contract's parsing rules, line by line (contracts/co_files.md)."""
 
 import pytest
-
 from florwork.extract import co_files
 
 VALID_CF = "MMFRDF75C25G846C"

@@ -1,5 +1,4 @@
 import pytest
-
 from florwork import config, months
 
 

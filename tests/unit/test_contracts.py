@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from florwork import contracts
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "contracts"

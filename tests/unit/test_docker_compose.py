@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import yaml
-
 from florwork import config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,8 +28,8 @@ from psycopg import sql
 from stdnum.it import codicefiscale
 
 from florwork import config, quality, warehouse
-from florwork.months import TZ as CUTOFF_TZ
 from florwork.extract import batches
+from florwork.months import TZ as CUTOFF_TZ
 
 log = logging.getLogger(__name__)
 

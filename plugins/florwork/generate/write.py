@@ -147,7 +147,7 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
     new_cutoff = months.month_cutoff(through)
     if old_cutoff is not None and new_cutoff <= old_cutoff:
         progress(f"The sources already hold everything through {state['through']}.")
-        return state
+        return {**state, "unchanged": True}
     started = time.monotonic()
     simulator = Simulator(scale, seed, rates)
 
