@@ -61,14 +61,21 @@
 {%- endmacro %}
 
 {% macro persons_changed_since(since, with_journeys=false) -%}
+    {#- set-based (joins, not correlated subqueries): the staging views are computed once -#}
     select people.person_key
     from {{ ref('stg_social_services__people') }} as people
     where people.extracted_at > {{ since }}
-        or exists (select from {{ ref('stg_social_services__payments') }} as payments
-                   where payments.person_id = people.person_id and payments.extracted_at > {{ since }})
+    union
+    select people.person_key
+    from {{ ref('stg_social_services__payments') }} as payments
+    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = payments.person_id
+    where payments.extracted_at > {{ since }}
     {% if with_journeys %}
-        or exists (select from {{ ref('stg_social_services__referrals') }} as referrals
-                   where referrals.person_id = people.person_id and referrals.extracted_at > {{ since }})
+    union
+    select people.person_key
+    from {{ ref('stg_social_services__referrals') }} as referrals
+    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = referrals.person_id
+    where referrals.extracted_at > {{ since }}
     union
     select person_key from {{ ref('stg_employment_centres__notices') }} where loaded_at > {{ since }}
     {% endif %}
