@@ -1,6 +1,8 @@
 -- One row per person in care (latest version). Personal data stops here: the CF
 -- becomes person_key, the birth date an age band at the person's first referral,
--- names are dropped.
+-- names are dropped. A table, not a view: every model joins people to its facts, and
+-- the pseudonym is computed once per person instead of once per joined row.
+{{ config(materialized='table') }}
 with
 
 people as (
