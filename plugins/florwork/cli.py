@@ -102,7 +102,7 @@ def cmd_run(args, print_table: bool = True, before_month=None) -> int:
     if results:
         print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
     if print_table:
-        print_budget(through.year, through)
+        print_budget(through.year)
     return 0
 
 
@@ -158,7 +158,7 @@ def cmd_demo(args) -> int:
     return cmd_run(args, before_month=generate_month)
 
 
-def print_budget(year: int | None = None, through=None) -> None:
+def print_budget(year: int | None = None) -> None:
     from florwork import warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:

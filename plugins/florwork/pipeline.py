@@ -85,7 +85,7 @@ def publish_budget(context) -> dict:
     run_id = context["dag_run"].run_id if context.get("dag_run") else None
     rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
     started = time.monotonic()
-    path = report.render(month, rows)
+    path = report.render(month)
     log.info("report written to %s in %.1f s", path, time.monotonic() - started)
     return {"month": month.isoformat(), "report": str(path),
             "published": [{k: str(v) for k, v in r.items() if k in ("programme", "run_id", "status", "r_ytd", "tier")}

@@ -66,7 +66,7 @@ def _bar_chart(rows: list[tuple[str, float, float]]) -> str:
     return "".join(parts)
 
 
-def render(month: date, published: list[dict]) -> Path:
+def render(month: date) -> Path:
     """Write the month's report (HTML and CSV); return the HTML path."""
     folder = config.reports_dir() / month.strftime("%Y-%m")
     folder.mkdir(parents=True, exist_ok=True)

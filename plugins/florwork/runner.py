@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -188,6 +188,3 @@ def run(through: date, progress: Callable[[str], None] = print, log_path: Path |
         results.append(result)
     return results
 
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)

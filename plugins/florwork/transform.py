@@ -85,7 +85,9 @@ def run_dbt(command: str, through_month: date | None = None, extra: list[str] | 
         if result.result is not None and hasattr(result.result, "results"):
             for item in result.result.results:
                 if str(item.status) in ("error", "fail", "runtime error"):
-                    failures.append(f"{item.node.unique_id}: {item.message or item.status}")
+                    what = getattr(item.node, "description", "") or ""
+                    failures.append(f"{item.node.unique_id}: {item.message or item.status}"
+                                    + (f" ({what.strip()})" if what.strip() else ""))
         detail = "; ".join(failures[:10]) or str(result.exception)
         raise DbtFailed(f"dbt {command} failed: {detail}")
     log.info("dbt %s finished in %.1f s", command, elapsed)

@@ -42,14 +42,17 @@ def exclusive(conn: psycopg.Connection, name: str):
         conn.execute("select pg_advisory_unlock(hashtext(%s))", (f"florwork.load.{name}",))
 
 
-def abandon_stale(conn: psycopg.Connection, source_object: str) -> None:
-    """Mark batches of a crashed run as abandoned and drop their landing rows."""
+def abandon_stale(conn: psycopg.Connection, *, source: str | None = None,
+                  source_object: str | None = None) -> list[int]:
+    """Mark the batches a crashed run left 'running' as abandoned; return their ids
+    (the caller drops their landing rows). Select them by source or by source object."""
+    column, value = ("source", source) if source is not None else ("source_object", source_object)
     with conn.transaction():
         stale = conn.execute(
-            "update ops.batches set status = 'abandoned', finished_at = now(), "
-            "message = 'the process stopped before the batch committed' "
-            "where source_object = %s and status = 'running' returning batch_id",
-            (source_object,),
+            sql.SQL("update ops.batches set status = 'abandoned', finished_at = now(), "
+                    "message = 'the process stopped before the batch committed' "
+                    "where {} = %s and status = 'running' returning batch_id").format(sql.Identifier(column)),
+            (value,),
         ).fetchall()
     return [row[0] for row in stale]
 

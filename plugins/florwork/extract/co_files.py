@@ -353,13 +353,9 @@ def load_co_files(cutoff: date | None = None) -> dict:
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         with batches.exclusive(wh, "co files"):
             wh.execute(_LANDING_DDL)
-            stale = wh.execute(
-                "update ops.batches set status = 'abandoned', finished_at = now(), "
-                "message = 'the process stopped before the batch committed' "
-                "where source = 'co' and status = 'running' returning batch_id"
-            ).fetchall()
+            stale = batches.abandon_stale(wh, source="co")
             if stale:
-                wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", ([s[0] for s in stale],))
+                wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", (stale,))
             seen = {r[0] for r in wh.execute("select file_name from ops.co_files").fetchall()}
             files = sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else []
             landed: list[tuple[Path, ParsedFile, int]] = []

@@ -217,8 +217,9 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             warehouse.connect(CONN_IDS[source], autocommit=True) as src:
         with batches.exclusive(wh, table.qualified):
             _ensure_landing(wh, table)
-            for stale in batches.abandon_stale(wh, table.qualified):
-                wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(_landing(table)), (stale,))
+            stale = batches.abandon_stale(wh, source_object=table.qualified)
+            if stale:
+                wh.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(_landing(table)), (stale,))
             row = wh.execute(
                 "select high_water_mark from ops.extract_state where source_object = %s",
                 (table.qualified,),
