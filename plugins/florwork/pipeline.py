@@ -7,8 +7,7 @@ returns something small for XCom: counts, a month, a path. No person rows.
 from __future__ import annotations
 
 import logging
-import time
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from florwork import budget, config, months, report, transform, warehouse
 from florwork.extract import co_files, databases
@@ -27,9 +26,11 @@ def extract_table(source: str, table: str, context) -> dict:
 
 
 def load_co_files(context) -> dict:
-    cutoff = months.cutoff_from_context(context)
-    local = cutoff.astimezone(months.TZ)
-    summary = co_files.load_co_files(local.date() if (local.hour, local.minute) == (0, 0) else None)
+    # Files are named by the day they were produced: at midnight the day just begun has
+    # no file yet; at any other instant, today's file may already be there.
+    local = months.cutoff_from_context(context).astimezone(months.TZ)
+    first_day_not_loaded = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
+    summary = co_files.load_co_files(first_day_not_loaded)
     if summary["rejected_files"]:
         log.error("REJECTED CO FILES (see quarantine.co_rows and ops.co_files): %s", summary["rejected_files"])
     return summary
@@ -84,9 +85,8 @@ def publish_budget(context) -> dict:
     month = months.budget_month_from_context(context)
     run_id = context["dag_run"].run_id if context.get("dag_run") else None
     rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
-    started = time.monotonic()
     path = report.render(month)
-    log.info("report written to %s in %.1f s", path, time.monotonic() - started)
+    log.info("report written to %s", path)
     return {"month": month.isoformat(), "report": str(path),
             "published": [{k: str(v) for k, v in r.items() if k in ("programme", "run_id", "status", "r_ytd", "tier")}
                           for r in rows]}
