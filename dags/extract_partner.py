@@ -27,13 +27,14 @@ from florwork import assets, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def extract_partner():
+    docs, watcher = dag_defaults.data_docs_and_watcher(pipeline.update_data_docs)
     for table, asset in zip(("profilazioni", "percorsi", "aziende"), assets.RAW_PARTNER):
 
         @task(task_id=f"extract_{table}", outlets=[asset])
         def extract(table=table, **context) -> dict:
             return pipeline.extract_table("partner", table, context)
 
-        extract()
+        extract() >> [docs, watcher]
 
 
 extract_partner()

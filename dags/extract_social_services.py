@@ -30,13 +30,14 @@ from florwork import assets, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def extract_social_services():
+    docs, watcher = dag_defaults.data_docs_and_watcher(pipeline.update_data_docs)
     for table, asset in zip(("assistiti", "segnalazioni", "erogazioni"), assets.RAW_SIS):
 
         @task(task_id=f"extract_{table}", outlets=[asset])
         def extract(table=table, **context) -> dict:
             return pipeline.extract_table("sis", table, context)
 
-        extract()
+        extract() >> [docs, watcher]
 
 
 extract_social_services()

@@ -32,7 +32,8 @@ def load_co_files():
     def load(**context) -> dict:
         return pipeline.load_co_files(context)
 
-    load()
+    docs, watcher = dag_defaults.data_docs_and_watcher(pipeline.update_data_docs)
+    load() >> [docs, watcher]
 
 
 load_co_files()

@@ -36,6 +36,12 @@ def load_co_files(context) -> dict:
     return summary
 
 
+def update_data_docs() -> str:
+    from florwork import quality
+
+    return str(quality.build_data_docs())
+
+
 def data_cutoff() -> datetime:
     """The instant up to which every source has been loaded (the least of the marks)."""
     with warehouse.connect("warehouse", autocommit=True) as wh:

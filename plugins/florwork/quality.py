@@ -7,7 +7,8 @@ loaded). A batch where more than ``max_bad_fraction`` of the rows fail is stoppe
 that is a broken delivery, not dirt. Validation runs in PostgreSQL on the landed batch
 (GX's SQL execution engine, through a checkpoint on the landing table, which holds
 only the batch being loaded). Every result is kept in ``ops.validation_results`` and in
-GX's own store, whose data docs are browsable at
+GX's own store, whose data docs (rebuilt at the end of each extraction DAG run) are
+browsable at
 ``.florwork/gx/gx/uncommitted/data_docs/local_site/index.html``.
 """
 
@@ -18,6 +19,8 @@ import logging
 import os
 from functools import cache
 from pathlib import Path
+
+from psycopg import sql
 
 from florwork import config, warehouse
 from florwork.extract.batches import BatchFailed
@@ -86,7 +89,6 @@ def _datasource(url: str):
 def _checkpoint(suite_name: str, schema: str, table: str):
     """The suite's checkpoint on its landing table (which holds the batch being loaded)."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     context = _context()
     datasource = _datasource(config.sqlalchemy_url(config.connection_uri("warehouse"),
@@ -104,9 +106,52 @@ def _checkpoint(suite_name: str, schema: str, table: str):
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
     return context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite_name, validation_definitions=[definition],
-        actions=[UpdateDataDocsAction(name="update_data_docs")],
+        # Data docs are rebuilt once per DAG run (build_data_docs), not per batch: the
+        # rebuild re-renders the site's index and took longer than the validation itself.
+        actions=[],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_landing_row_id"]},
     ))
+
+
+def build_data_docs() -> Path:
+    """Rebuild GX's data docs from the stored validation results; return the index page.
+
+    Runs as the last task of each extraction DAG, whatever the extraction's outcome (a
+    failed validation is when the docs are wanted most). A file lock keeps two DAGs from
+    writing the site at once.
+    """
+    import fcntl
+
+    gx_dir().mkdir(parents=True, exist_ok=True)
+    with (gx_dir() / ".data_docs.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _context().build_data_docs()
+    return data_docs_index()
+
+
+_prepared: dict = {}
+
+
+def prepare(suite_name: str, relation: str) -> None:
+    """Start importing GX and preparing the checkpoint in a background thread.
+
+    Importing GX and writing its suite and checkpoint take about two seconds: the
+    loaders call this before streaming the batch, so that work overlaps the stream.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    schema, table = relation.split(".")
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-prepare")
+    _prepared[(suite_name, relation)] = executor.submit(_checkpoint, suite_name, schema, table)
+    executor.shutdown(wait=False)
+
+
+def _prepared_checkpoint(suite_name: str, relation: str):
+    future = _prepared.pop((suite_name, relation), None)
+    if future is not None:
+        return future.result()
+    schema, table = relation.split(".")
+    return _checkpoint(suite_name, schema, table)
 
 
 def reset() -> None:
@@ -126,52 +171,86 @@ def _describe(result) -> tuple[str, str]:
     return meta.get("level", "row"), reason
 
 
-def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str) -> dict[int, list[str]]:
-    """Validate one landed batch; return {row id: [reasons]} of the rows that fail.
+def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str) -> int:
+    """Validate the batch(es) landed in ``relation``; return the number of failing rows.
 
-    Raises ``BatchFailed`` on a batch-level failure. Rows are read by GX in SQL; only
-    the ids of failing rows come back to Python.
+    The failing rows' ids and reasons are written to ``raw.landing_failures`` (read them
+    with ``failures()`` or join it in SQL): GX returns the SQL query that selects each
+    expectation's unexpected rows, and that query runs in PostgreSQL, so no row and no
+    id list travels through Python however bad the batch. (GX's own
+    ``unexpected_index_list`` stops at ``partial_unexpected_count`` rows, 20 by default:
+    relying on it loaded the 21st bad row.) Raises ``BatchFailed`` on a batch-level
+    failure, when most rows fail, or when the failing rows found differ from GX's count.
     """
     schema, table = relation.split(".")
     batch_ids = batch_id if isinstance(batch_id, list) else [batch_id]
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
+        wh.execute("delete from raw.landing_failures where relation = %s", (relation,))
         count = wh.execute(
             f'select count(*) from "{schema}"."{table}" where _batch_id = any(%s)', (batch_ids,)
         ).fetchone()[0]
-    if count == 0:
-        return {}
-    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
+        if count == 0:
+            return 0
         others = wh.execute(f'select count(*) from "{schema}"."{table}" where _batch_id <> all(%s)', (batch_ids,)).fetchone()[0]
     if others:
         raise BatchFailed(f"{relation} holds rows of another batch: a concurrent load? Nothing was loaded.")
-    checkpoint_result = _checkpoint(suite_name, schema, table).run()
+    checkpoint_result = _prepared_checkpoint(suite_name, relation).run()
     result = next(iter(checkpoint_result.run_results.values()))
 
-    failures: dict[int, list[str]] = {}
     batch_problems = []
-    for item in result.results:
-        level, reason = _describe(item)
-        if item.success:
-            continue
-        if level == "batch":
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
+        for position, item in enumerate(result.results):
+            level, reason = _describe(item)
+            if item.success:
+                continue
             observed = item.result.get("observed_value")
-            batch_problems.append(f"{reason} (observed: {observed})" if observed is not None else reason)
-            continue
-        for entry in item.result.get("unexpected_index_list") or []:
-            failures.setdefault(int(entry[key_column]), []).append(reason)
-        if item.result.get("unexpected_count") and not item.result.get("unexpected_index_list"):
-            batch_problems.append(f"{reason}: failing rows could not be identified")
+            if level == "batch":
+                batch_problems.append(f"{reason} (observed: {observed})" if observed is not None else reason)
+                continue
+            query = item.result.get("unexpected_index_query")
+            expected = item.result.get("unexpected_count")
+            if not query or expected is None:
+                batch_problems.append(f"{reason}: failing rows could not be identified")
+                continue
+            # The query is GX's own rendering of the expectation, with its literals bound.
+            found = wh.execute(sql.SQL(
+                "with f as (insert into raw.landing_failures (relation, row_id, position, reason) "
+                "select distinct {relation}, q.{key}, {position}, {reason} from ({query}) q returning 1) "
+                "select count(*) from f"
+            ).format(relation=sql.Literal(relation), key=sql.Identifier(key_column), position=sql.Literal(position), reason=sql.Literal(reason),
+                     query=sql.SQL(query.rstrip().rstrip(";")))).fetchone()[0]
+            if found != expected:
+                batch_problems.append(f"{reason}: GX counted {expected} failing rows, its query found {found}")
+        failing = wh.execute("select count(distinct row_id) from raw.landing_failures where relation = %s",
+                             (relation,)).fetchone()[0]
 
     _store(batch_ids[-1], suite_name, result)
     if batch_problems:
         raise BatchFailed(f"{suite_name}: batch rejected: " + "; ".join(batch_problems))
-    if count >= MIN_ROWS_FOR_FRACTION and len(failures) > MAX_BAD_FRACTION * count:
+    if count >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * count:
+        with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
+            common = [r[0] for r in wh.execute(
+                "select reason from raw.landing_failures where relation = %s group by reason "
+                "order by count(*) desc limit 5", (relation,))]
         raise BatchFailed(
-            f"{suite_name}: {len(failures)} of {count} rows fail validation: the delivery looks "
-            f"broken, so nothing was loaded. Most common reasons: "
-            + ", ".join(sorted({r for rs in failures.values() for r in rs})[:5])
+            f"{suite_name}: {failing} of {count} rows fail validation: the delivery looks "
+            f"broken, so nothing was loaded. Most common reasons: " + ", ".join(common)
         )
-    return failures
+    return failing
+
+
+def failures(wh, relation: str) -> dict[int, list[str]]:
+    """The failing rows of the last validation of ``relation``: {row id: [reasons]}.
+
+    For small landings (a run's CO files); large ones join ``raw.landing_failures`` in SQL.
+    """
+    return dict(wh.execute(
+        "select row_id, array_agg(reason order by position) from raw.landing_failures "
+        "where relation = %s group by row_id", (relation,)).fetchall())
+
+
+def clear_failures(wh, relation: str) -> None:
+    wh.execute("delete from raw.landing_failures where relation = %s", (relation,))
 
 
 def _store(batch_id: int, suite_name: str, result) -> None:

@@ -95,7 +95,8 @@ def _failed_tasks(dag_run) -> str:
     from airflow.utils.state import TaskInstanceState
 
     failed = [ti for ti in dag_run.get_task_instances()
-              if ti.state in (TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED)]
+              if ti.state in (TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED)
+              and ti.task_id != "watcher"]  # the watcher only marks the run failed
     return ", ".join(f"{ti.task_id} ({ti.state})" for ti in failed) or "unknown task"
 
 

@@ -34,8 +34,22 @@ def test_house_rules(dagbag, dag_id):
     assert (DAGS / f"{dag_id}.py").exists(), "one DAG per file, file name = dag_id"
     for task in dag.tasks:
         assert task.owner == "florwork-data"
-        assert task.retries >= 1, f"{task.task_id} has no retries"
-        assert task.task_id.split("_")[0] in ("extract", "load", "build", "wait", "publish", "validate")
+        if task.task_id != "watcher":  # it only marks a run failed: retrying it would delay that
+            assert task.retries >= 1, f"{task.task_id} has no retries"
+        assert task.task_id.split("_")[0] in ("extract", "load", "build", "wait", "publish", "validate",
+                                              "update", "watcher")
+
+
+@pytest.mark.parametrize("dag_id", ["extract_social_services", "extract_partner", "load_co_files"])
+def test_extraction_dags_close_with_data_docs_and_a_watcher(dagbag, dag_id):
+    dag = dagbag.get_dag(dag_id)
+    loads = {t.task_id for t in dag.tasks if t.task_id.startswith(("extract_", "load_"))}
+    assert loads
+    for closing, rule in (("update_data_docs", "all_done"), ("watcher", "one_failed")):
+        task = dag.get_task(closing)
+        assert task.trigger_rule == rule
+        assert task.upstream_task_ids == loads
+        assert not task.downstream_task_ids
 
 
 def test_assets_connect_the_dags(dagbag):

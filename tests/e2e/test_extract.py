@@ -57,8 +57,8 @@ def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
     assert ("sis__assistiti", False) in results
     from florwork import quality
 
-    docs = quality.data_docs_index()  # GX's data docs, browsable
-    assert docs.exists() and "sis__assistiti" in docs.read_text()
+    docs = quality.build_data_docs()  # GX's data docs, browsable (the DAGs' last task)
+    assert docs == quality.data_docs_index() and "sis__assistiti" in docs.read_text()
 
     # The same cutoff again: nothing to do. A later cutoff re-reads the overlap:
     # the late row comes again as a duplicate, nothing is added twice.
@@ -77,6 +77,70 @@ def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
     assert query("warehouse", "select stato from raw.sis_erogazioni where id_erogazione = 50010 order by aggiornato_il") == [
         ("PAGATO",), ("ANNULLATO",)]
     assert raw_fingerprint("sis_erogazioni") != before
+
+
+def test_every_bad_row_is_quarantined_not_only_the_first_twenty(platform):
+    """GX lists at most 20 failing rows per expectation; the 21st must not reach raw."""
+    sources.load_dataset(EXAMPLE)
+    with warehouse.connect("sis_source", autocommit=True) as sis:
+        sis.execute("update sis.erogazioni set stato = 'SOSPESO' where id_erogazione in "
+                    "(select id_erogazione from sis.erogazioni where aggiornato_il < %s order by 1 limit 25)", (CUT_1,))
+    result = databases.extract_table("sis", "erogazioni", CUT_1)
+    assert (result.received, result.quarantined, result.loaded) == (50, 25, 25)
+    assert query("warehouse", "select count(*) from raw.sis_erogazioni where stato = 'SOSPESO'") == [(0,)]
+    assert query("warehouse", "select count(*) from quarantine.source_rows where reasons = '{stato outside the code list}'"
+                 ) == [(25,)]
+    assert query("warehouse", "select count(*) from raw.landing_failures") == [(0,)]
+    assert reconciled()
+
+
+def test_a_failed_load_fails_the_dag_run_and_the_data_docs_show_it(platform, tmp_path):
+    """The data docs task runs whatever the loads' outcome; the watcher still fails the run."""
+    from florwork import airflow_env, months, quality, runner
+
+    sources.load_dataset(EXAMPLE)
+    with warehouse.connect("sis_source", autocommit=True) as sis:
+        sis.execute("update sis.erogazioni set stato = 'SOSPESO'")  # a broken delivery: every row bad
+    warehouse.bootstrap_once()
+    airflow_env.migrate()
+    dags = runner._load_dags()
+    log = tmp_path / "run.log"
+    with pytest.raises(runner.RunFailed, match=r"extract_social_services failed: extract_erogazioni \(failed\)\."):
+        runner.run_month(dags, months.parse_month("2025-01"), print, log)
+    assert query("warehouse", "select distinct status, message like '%delivery looks broken%' from ops.batches "
+                              "where source_object = 'sis.erogazioni'") == [("failed", True)]
+    assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
+    assert query("warehouse", "select count(*) from raw.sis_assistiti") != [(0,)]  # the other tables loaded
+    failed = query("warehouse", "select distinct suite_name from ops.validation_results where not success")
+    assert failed == [("sis__erogazioni",)]
+    assert "sis__erogazioni" in quality.data_docs_index().read_text()
+
+
+def test_a_large_batch_takes_the_bulk_path_with_the_same_result(platform, monkeypatch):
+    """Batches large next to the table are loaded with the version index rebuilt: same rows, same counts."""
+    monkeypatch.setattr(databases, "BULK_MIN_ROWS", 1)
+    sources.load_dataset(EXAMPLE)
+    add_dirt()
+    first = databases.extract_table("sis", "erogazioni", CUT_1)
+    assert (first.received, first.loaded, first.quarantined) == (53, 51, 2)
+    second = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap: bulk path again
+    assert second.duplicate >= 1
+    assert query("warehouse", "select count(*) = count(distinct (id_erogazione, _row_checksum)) "
+                              "from raw.sis_erogazioni") == [(True,)]
+    assert query("warehouse", "select indexdef like 'CREATE UNIQUE INDEX%' from pg_indexes "
+                              "where indexname = 'sis_erogazioni_version'") == [(True,)]
+    assert reconciled()
+
+
+def test_an_id_repeated_within_one_extraction_stops_the_batch(platform):
+    sources.load_dataset(EXAMPLE)
+    with warehouse.connect("sis_source", autocommit=True) as sis:  # a source table without its key
+        sis.execute("alter table sis.erogazioni drop constraint erogazioni_pkey")
+        sis.execute("insert into sis.erogazioni select * from sis.erogazioni where id_erogazione = "
+                    "(select min(id_erogazione) from sis.erogazioni where aggiornato_il < %s)", (CUT_1,))
+    with pytest.raises(batches.BatchFailed, match="id_erogazione repeated within one extraction"):
+        databases.extract_table("sis", "erogazioni", CUT_1)
+    assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
 
 
 def test_a_schema_change_fails_the_batch_and_loads_nothing(platform):

@@ -373,11 +373,14 @@ def load_co_files(cutoff: date | None = None) -> dict:
                     else:
                         landed.append(outcome)
                 # One validation for every file of the run (GX's cost is per validation).
-                failures = quality.validate_landing(
-                    "co__notices", "raw.landing_co_notices", [b for _, _, b in landed], key_column="_landing_row_id"
-                ) if landed else {}
+                failures: dict[int, list[str]] = {}
+                if landed:
+                    quality.validate_landing("co__notices", "raw.landing_co_notices", [b for _, _, b in landed],
+                                             key_column="_landing_row_id")
+                    failures = quality.failures(wh, "raw.landing_co_notices")
                 for path, parsed, batch_id in landed:
                     results.append(_publish_file(wh, path, parsed, batch_id, failures))
+                quality.clear_failures(wh, "raw.landing_co_notices")
             except Exception as exc:
                 for _, _, batch_id in landed:
                     if wh.execute("select status from ops.batches where batch_id = %s", (batch_id,)).fetchone()[0] == "running":

@@ -102,13 +102,24 @@ create table if not exists raw.co_notices (
     ore_settimanali       numeric(5,2),
     qualifica_istat       text,
     centro_impiego        text,
-    _batch_id             bigint not null references ops.batches,
+    _batch_id             bigint not null,   -- no foreign key: a per-row check the loader does not need
     _file_name            text not null,
     _line_number          integer not null,
     _row_checksum         text not null,
     _loaded_at            timestamptz not null default now(),
     constraint co_notices_id_unique unique (id_comunicazione)
 );
+alter table raw.co_notices drop constraint if exists co_notices__batch_id_fkey;
+
+-- The failing rows of the batch being validated: landing row ids and reasons, no
+-- personal data. Written by quality.validate_landing, emptied when the batch is published.
+create unlogged table if not exists raw.landing_failures (
+    relation          text not null,      -- the landing table
+    row_id            bigint not null,    -- its _landing_row_id
+    position          integer not null,   -- the expectation's place in its suite
+    reason            text not null
+);
+create index if not exists landing_failures_row on raw.landing_failures (relation, row_id);
 
 -- Results of every Great Expectations validation, browsable from SQL.
 create table if not exists ops.validation_results (
