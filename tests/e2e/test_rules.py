@@ -4,7 +4,6 @@ import shutil
 
 import pytest
 from conftest import EXAMPLE
-
 from florwork import months, sources, transform
 from florwork.extract import co_files, databases
 
