@@ -42,7 +42,8 @@
     case when {{ expr }} < {{ min_cell }} then null else {{ expr }} end
 {%- endmacro %}
 
-{# Incremental models by person (int_payments_paid, int_participant_months_computed).
+{# Incremental models by person (int_payments_paid, int_participant_months_computed,
+   fct_journey_events).
    Each row carries the source watermark of the build that wrote it: the latest time any
    row reached the raw layer. An incremental build recomputes, whole, every person with
    a source row that arrived after the previous build's watermark (late data included:
@@ -60,7 +61,7 @@
     ) as marks)
 {%- endmacro %}
 
-{% macro persons_changed_since(since, with_journeys=false) -%}
+{% macro persons_changed_since(since, with_journeys=false, with_partner=false) -%}
     {#- set-based (joins, not correlated subqueries): the staging views are computed once -#}
     select people.person_key
     from {{ ref('stg_social_services__people') }} as people
@@ -79,18 +80,30 @@
     union
     select person_key from {{ ref('stg_employment_centres__notices') }} where loaded_at > {{ since }}
     {% endif %}
+    {% if with_partner %}
+    union
+    select person_key from {{ ref('stg_partner__assessments') }} where extracted_at > {{ since }}
+    union
+    select person_key from {{ ref('stg_partner__pathways') }} where extracted_at > {{ since }}
+    {% endif %}
 {%- endmacro %}
 
 {# Pre-hook of a person-incremental model: the persons to recompute go to a temporary
    table (the model reads it) and their rows are deleted. `everyone` is a SQL condition
    under which every person is recomputed (e.g. the build's month moved on). #}
-{% macro prepare_person_increment(with_journeys=false, everyone='false') -%}
+{% macro prepare_person_increment(with_journeys=false, everyone='false', with_partner=false) -%}
     {% if is_incremental() %}
+    {#- A table from before the model was incremental has no bookkeeping: rebuild everyone. -#}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- set bookkept = '_source_watermark' in columns -%}
     create temp table _persons_to_rebuild on commit drop as
-        with since as (select coalesce(max(_source_watermark), '-infinity'::timestamptz) as at from {{ this }})
-        {{ persons_changed_since('(select at from since)', with_journeys) }}
+        with since as (
+            {% if bookkept %}select coalesce(max(_source_watermark), '-infinity'::timestamptz) as at from {{ this }}
+            {% else %}select '-infinity'::timestamptz as at{% endif %}
+        )
+        {{ persons_changed_since('(select at from since)', with_journeys, with_partner) }}
         union
-        select person_key from {{ this }} where {{ everyone }};
+        select person_key from {{ this }} where {{ everyone if bookkept else 'false' }};
     delete from {{ this }} where person_key in (select person_key from _persons_to_rebuild);
     {% endif %}
 {%- endmacro %}
