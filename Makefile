@@ -50,7 +50,15 @@ lint: install
 airflow-ui: up  ## Airflow's api-server, scheduler, dag-processor and triggerer on http://localhost:8080
 	$(BIN)/florwork airflow standalone
 
-bench: install  ## benchmarks: make bench SCALE=demo|city|region
+DLT_VENV := bench/.venv-dlt
+
+$(DLT_VENV)/.installed-stamp: bench/requirements-dlt.txt bench/constraints-dlt.txt
+	@echo "Installing dlt for the benchmark's comparison into $(DLT_VENV)..."
+	@test -x $(DLT_VENV)/bin/python || $(PYTHON) -m venv $(DLT_VENV)
+	@$(DLT_VENV)/bin/python -m pip install -q -c bench/constraints-dlt.txt -r bench/requirements-dlt.txt $(PIP_QUIET)
+	@touch $@
+
+bench: install $(DLT_VENV)/.installed-stamp  ## benchmarks: make bench SCALE=demo|city|region (all comparisons)
 	cd bench && ../$(BIN)/python run.py --scale $(or $(SCALE),demo)
 
 clean: down  ## stop the server and delete the local state (databases, logs, reports)

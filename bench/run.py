@@ -1,26 +1,260 @@
-"""`make bench SCALE=demo|city|region`: the benchmarks measured so far, in one run.
+"""`make bench SCALE=demo|city|region`: every comparison of the benchmark, in one run.
 
-Generation (bench/generate.py) and extraction/CO ingestion against a bare COPY
-(bench/extract.py); results in bench/results/*.json and *.md with the machine's
-description. The dbt, end-to-end and alternative-tool comparisons of the benchmark
-issue are not written yet.
+1. Generates the scale's sources through 2025-12 in an embedded PostgreSQL of its own
+   (/tmp/florwork-bench/<scale>, or $FLORWORK_BENCH_STATE/<scale>), or reuses them.
+2. Extraction of the payments (sis.erogazioni, a first load) by florwork against a bare
+   COPY pipe, pandas and dlt; CO ingestion against csv.reader + COPY (bench/steps.py).
+3. The pipeline as users run it, from an empty warehouse: `florwork run` (Airflow
+   dag.test of the five DAGs per month). At demo scale a 12-month catch-up
+   (2025-01..12); at city and region scale the first run (FLORWORK_START_MONTH=2025-11,
+   everything loaded at once) and then one new month (2025-12). The dbt time of each
+   build is the one the warehouse build recorded in ops.warehouse_builds.
+4. dbt alone: a full refresh through 2025-12, and a build with nothing new.
+
+Every step is a process of its own under /usr/bin/time: wall seconds and peak RSS.
+Results: bench/results/<scale>.json and .md, and bench/results/summary.md across the
+scales measured so far (growth, ratios, targets).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-import extract
-import generate
+from common import FLORWORK, RESULTS, ROOT, machine, python, save, state_env, timed
+
+DLT_PYTHON = ROOT / "bench" / ".venv-dlt" / "bin" / "python"
+EXTRACTION_STEPS = ("bare", "florwork", "pandas", "dlt", "dlt_pyarrow")
+CO_STEPS = ("co_bare", "co_florwork")
+TARGETS = {"extraction_vs_bare": 0.5, "incremental_vs_full_at_region": 0.1, "python_peak_rss_mb_at_region": 1024}
+
+
+def sql(env: dict, query: str) -> list:
+    code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
+            f"c = warehouse.connect('warehouse', autocommit=True);"
+            f"print(json.dumps(c.execute({query!r}).fetchall(), default=str))")
+    out = subprocess.run([python(), "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def step(name: str, env: dict, *args: str) -> dict:
+    interpreter = str(DLT_PYTHON) if name.startswith("dlt") else python()
+    result = timed([interpreter, str(ROOT / "bench" / "steps.py"), name, *args], env)
+    result.update(json.loads(result.pop("stdout").strip().splitlines()[-1]))
+    print(f"  {name}: {result}", flush=True)
+    return result
+
+
+def reset_warehouse(env: dict) -> None:
+    """An empty warehouse (the platform's schemas and the benchmarks' own tables)."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
+            "c = warehouse.connect('warehouse', autocommit=True);"
+            "[c.execute(f'drop schema if exists {s} cascade') for s in ('raw', 'quarantine', 'ops', 'staging', "
+            "'intermediate', 'marts', 'reference', 'bench_dlt', 'bench_dlt_staging')];"
+            "c.execute('drop table if exists public.bench_copy, public.bench_pandas, public.bench_co');"
+            "warehouse.forget_bootstrap(); warehouse.bootstrap_once()")
+    subprocess.run([python(), "-c", code], env=env, check=True)
+
+
+def reset_loads(env: dict) -> None:
+    """Empty what an extraction step writes, so each starts from the same state."""
+    statements = [
+        "truncate raw.sis_erogazioni, raw.co_notices, quarantine.source_rows, quarantine.co_rows, ops.co_files, "
+        "ops.validation_results, ops.batches cascade",
+        "delete from ops.extract_state",
+        "drop table if exists public.bench_copy, public.bench_pandas, public.bench_co",
+        "drop schema if exists bench_dlt cascade", "drop schema if exists bench_dlt_staging cascade",
+    ]
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
+            f"c = warehouse.connect('warehouse', autocommit=True); [c.execute(s) for s in {statements!r}]")
+    subprocess.run([python(), "-c", code], env=env, check=True)
+    dlt_dir = Path(env["FLORWORK_STATE_DIR"]) / "dlt"
+    if dlt_dir.exists():  # dlt keeps its pipeline state there: start each run afresh
+        import shutil
+
+        shutil.rmtree(dlt_dir)
+
+
+def ensure_sources(scale: str, env: dict) -> dict:
+    state = Path(env["FLORWORK_STATE_DIR"])
+    subprocess.run([FLORWORK, "up"], env=env, check=True, capture_output=True)
+    if (state / "generator.json").exists():
+        return {"reused": True}
+    print(f"generating the {scale} scale ...", flush=True)
+    result = timed([FLORWORK, "generate", "--scale", scale, "--through", "2025-12"], env)
+    return {"reused": False, "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"]}
+
+
+def sizes(env: dict) -> dict:
+    code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
+            "from florwork.extract.co_files import co_folder;"
+            "s = warehouse.connect('sis_source');"
+            "p = s.execute(\"select count(*), pg_total_relation_size('sis.erogazioni') from sis.erogazioni\").fetchone();"
+            "people = s.execute('select count(*) from sis.assistiti').fetchone()[0];"
+            "files = sorted(co_folder().glob('CO_*.csv'));"
+            "lines = sum(sum(1 for _ in f.open('rb')) - 1 for f in files);"
+            "print(json.dumps({'people': people, 'payments': p[0], 'payments_mb': round(p[1] / 1e6, 1),"
+            " 'co_files': len(files), 'co_lines': lines}))")
+    out = subprocess.run([python(), "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def extraction(env: dict, data: dict) -> dict:
+    print("extraction ...", flush=True)
+    env = {**env, "BENCH_DLT_DIR": str(Path(env["FLORWORK_STATE_DIR"]) / "dlt")}
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import config;"
+            "u = config.connection_uri('warehouse'); print(config.connection_uri('sis_source')); "
+            # dlt insists on a password; the embedded server trusts local connections
+            "print(u if ':' in u.split('//', 1)[1].split('@')[0] else u.replace('@', ':unused@', 1))")
+    source_url, warehouse_url = subprocess.run([python(), "-c", code], env=env, capture_output=True, text=True,
+                                               check=True).stdout.split()
+    env.update(BENCH_SOURCE_URL=source_url, BENCH_WAREHOUSE_URL=warehouse_url)
+    steps = {}
+    for name in (*EXTRACTION_STEPS, *CO_STEPS):
+        if name.startswith("dlt") and not DLT_PYTHON.exists():
+            print(f"  {name}: skipped ({DLT_PYTHON} missing: `make bench` installs it)")
+            continue
+        reset_loads(env)
+        steps[name] = step(name, env)
+    for name, result in steps.items():
+        result["rows_per_s"] = round(result["rows"] / result["seconds"])
+        if name in EXTRACTION_STEPS:
+            result["mb_per_s"] = round(data["payments_mb"] / result["seconds"], 1)
+    ratios = {f"{name}_vs_bare": round(steps[name]["rows_per_s"] / steps["bare"]["rows_per_s"], 3)
+              for name in EXTRACTION_STEPS if name in steps and name != "bare"}
+    ratios["co_florwork_vs_co_bare"] = round(steps["co_florwork"]["rows_per_s"] / steps["co_bare"]["rows_per_s"], 3)
+    return {"steps": steps, "ratios": ratios}
+
+
+def _months(env: dict) -> list[dict]:
+    rows = sql(env, "select to_char(p.month, 'YYYY-MM'), extract(epoch from p.finished_at - p.started_at), "
+                    "(select b.dbt_seconds from ops.warehouse_builds b where b.through_month = p.month "
+                    " order by b.build_id desc limit 1) from ops.pipeline_months p order by p.month")
+    return [{"month": m, "seconds": round(float(s), 1), "dbt_seconds": float(d) if d is not None else None}
+            for m, s, d in rows]
+
+
+def pipeline(scale: str, env: dict) -> dict:
+    print("pipeline (florwork run) ...", flush=True)
+    reset_warehouse(env)
+    out = {}
+    if scale == "demo":
+        env = {k: v for k, v in env.items() if k != "FLORWORK_START_MONTH"}
+        run = timed([FLORWORK, "run", "--through", "2025-12"], env)
+        out["catch_up_12_months"] = {"seconds": run["seconds"], "peak_rss_mb": run["peak_rss_mb"], "months": _months(env)}
+        december = out["catch_up_12_months"]["months"][-1]
+        out["one_new_month"] = {"seconds": december["seconds"], "peak_rss_mb": run["peak_rss_mb"],
+                                "dbt_seconds": december["dbt_seconds"], "note": "December of the catch-up"}
+    else:
+        env = {**env, "FLORWORK_START_MONTH": "2025-11"}
+        first = timed([FLORWORK, "run", "--through", "2025-11"], env)
+        out["first_run"] = {"seconds": first["seconds"], "peak_rss_mb": first["peak_rss_mb"],
+                            "dbt_seconds": _months(env)[-1]["dbt_seconds"]}
+        one = timed([FLORWORK, "run", "--through", "2025-12"], env)
+        out["one_new_month"] = {"seconds": one["seconds"], "peak_rss_mb": one["peak_rss_mb"],
+                                "dbt_seconds": _months(env)[-1]["dbt_seconds"]}
+    print(f"  {out}", flush=True)
+    out["dbt_full_refresh"] = step("dbt_build", env, "2025-12", "--full-refresh")
+    out["dbt_nothing_new"] = step("dbt_build", env, "2025-12")
+    out["incremental_vs_full"] = round(out["one_new_month"]["dbt_seconds"] / out["dbt_full_refresh"]["dbt_seconds"], 3)
+    return out
+
+
+def markdown(scale: str, r: dict) -> str:
+    d = r["data"]
+    lines = [f"Scale **{scale}**: {d['people']:,} people, {d['payments']:,} payments ({d['payments_mb']} MB in the "
+             f"source), {d['co_files']:,} CO files with {d['co_lines']:,} lines.", ""]
+    g = r["generation"]
+    lines += ["Sources reused from an earlier run." if g["reused"] else
+              f"Generated in {g['seconds']:.1f} s, peak RSS {g['peak_rss_mb']:.0f} MB.", ""]
+    lines += ["## Extraction and CO ingestion", "",
+              "| step | rows | seconds (process) | rows/s | MB/s | peak RSS (MB) | ratio to its bare baseline |",
+              "|---|---|---|---|---|---|---|"]
+    ratios = r["extraction"]["ratios"]
+    for name, s in r["extraction"]["steps"].items():
+        ratio = ratios.get(f"{name}_vs_bare") or ratios.get(f"{name}_vs_co_bare") or (1.0 if "bare" in name else None)
+        lines.append(f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
+                     f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} |")
+    p = r["pipeline"]
+    lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
+    if "catch_up_12_months" in p:
+        c = p["catch_up_12_months"]
+        lines.append(f"| `florwork run`, 12-month catch-up | {c['seconds']:.1f} | - | {c['peak_rss_mb']:.0f} |")
+    if "first_run" in p:
+        f = p["first_run"]
+        lines.append(f"| `florwork run`, first run (all data through 2025-11) | {f['seconds']:.1f} | {f['dbt_seconds']} "
+                     f"| {f['peak_rss_mb']:.0f} |")
+    o = p["one_new_month"]
+    lines.append(f"| `florwork run`, one new month (2025-12) | {o['seconds']:.1f} | {o['dbt_seconds']} | {o['peak_rss_mb']:.0f} |")
+    lines.append(f"| dbt build --full-refresh through 2025-12 | {p['dbt_full_refresh']['seconds']:.1f} | "
+                 f"{p['dbt_full_refresh']['dbt_seconds']} | {p['dbt_full_refresh']['peak_rss_mb']:.0f} |")
+    lines.append(f"| dbt build, nothing new | {p['dbt_nothing_new']['seconds']:.1f} | {p['dbt_nothing_new']['dbt_seconds']} "
+                 f"| {p['dbt_nothing_new']['peak_rss_mb']:.0f} |")
+    lines += ["", f"Incremental build after one new month / full build: **{p['incremental_vs_full']}**."]
+    if "catch_up_12_months" in p:
+        lines += ["", "Catch-up, per month (seconds of the five DAGs; dbt build):", "",
+                  "| month | seconds | dbt (s) |", "|---|---|---|"]
+        lines += [f"| {m['month']} | {m['seconds']} | {m['dbt_seconds']} |" for m in p["catch_up_12_months"]["months"]]
+    return "\n".join(lines)
+
+
+def summary() -> None:
+    """bench/results/summary.md: every scale measured so far, side by side, and the targets."""
+    scales = [s for s in ("demo", "city", "region") if (RESULTS / f"{s}.json").exists()]
+    data = {s: json.loads((RESULTS / f"{s}.json").read_text()) for s in scales}
+    rows = []
+    for s in scales:
+        r = data[s]
+        steps = r["extraction"]["steps"]
+        python_rss = max(v["peak_rss_mb"] for k, v in steps.items() if k in ("florwork", "co_florwork"))
+        python_rss = max(python_rss, r["pipeline"]["one_new_month"]["peak_rss_mb"],
+                         r["pipeline"]["dbt_full_refresh"]["peak_rss_mb"])
+        ratios = r["extraction"]["ratios"]
+        rows.append(
+            f"| {s} | {r['data']['payments']:,} | {ratios['florwork_vs_bare']} | {ratios.get('pandas_vs_bare', '-')} | "
+            f"{ratios.get('dlt_vs_bare', '-')} / {ratios.get('dlt_pyarrow_vs_bare', '-')} | "
+            f"{ratios['co_florwork_vs_co_bare']} | {r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
+            f"{r['pipeline']['one_new_month']['dbt_seconds']} | {r['pipeline']['incremental_vs_full']} | "
+            f"{r['pipeline']['one_new_month']['seconds']:.0f} | {steps['florwork']['peak_rss_mb']:.0f} | {python_rss:.0f} |")
+    growth = []
+    for a, b in zip(scales, scales[1:]):
+        data_growth = data[b]["data"]["payments"] / data[a]["data"]["payments"]
+        full_growth = data[b]["pipeline"]["dbt_full_refresh"]["dbt_seconds"] / data[a]["pipeline"]["dbt_full_refresh"]["dbt_seconds"]
+        extract_growth = data[b]["extraction"]["steps"]["florwork"]["seconds"] / data[a]["extraction"]["steps"]["florwork"]["seconds"]
+        growth.append(f"| {a} → {b} | {data_growth:.1f}x | {extract_growth:.1f}x | {full_growth:.1f}x |")
+    text = (
+        "| scale | payments | extraction / bare | pandas / bare | dlt / bare (default / pyarrow) | CO / bare | "
+        "dbt full (s) | dbt incremental (s) | incremental / full | `florwork run` one month (s) | "
+        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 12 + "\n" + "\n".join(rows)
+        + "\n\nGrowth from one scale to the next:\n\n| scales | payments | extraction time | dbt full build time |\n"
+        "|---|---|---|---|\n" + "\n".join(growth)
+        + f"\n\nTargets: extraction ≥ {TARGETS['extraction_vs_bare']}x bare and ahead of pandas and dlt; incremental "
+        f"≤ {TARGETS['incremental_vs_full_at_region']}x full at region scale; every Python step < "
+        f"{TARGETS['python_peak_rss_mb_at_region']} MB at region scale. Where they stand and why: docs/scaling.md."
+    )
+    save("summary", {"scales": scales}, text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=["demo", "city", "region"], default="demo")
+    parser.add_argument("--only", choices=["extraction", "pipeline"], help="measure one part only")
     scale = parser.parse_args().scale
-    generate.main([scale])
-    extract.main(scale)
+    only = parser.parse_args().only
+    env = state_env(scale)
+    print(f"bench {scale} on {machine()}; state {env['FLORWORK_STATE_DIR']}", flush=True)
+    result = {"scale": scale, "generation": ensure_sources(scale, env), "data": sizes(env)}
+    previous = json.loads((RESULTS / f"{scale}.json").read_text()) if (RESULTS / f"{scale}.json").exists() else {}
+    result["extraction"] = extraction(env, result["data"]) if only != "pipeline" else previous["extraction"]
+    result["pipeline"] = pipeline(scale, env) if only != "extraction" else previous["pipeline"]
+    save(scale, result, markdown(scale, result))
+    summary()
 
 
 if __name__ == "__main__":
-    main()
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

@@ -97,3 +97,12 @@ def test_files_after_the_cutoff_wait(platform):
     assert co_files.load_co_files(date(2025, 2, 1))["files"] == 1
     assert co_files.load_co_files(date(2025, 3, 1))["files"] == 1
     assert query("warehouse", "select count(*) from raw.co_notices") == [(2,)]
+
+
+def test_a_large_load_leaves_fresh_statistics(platform, monkeypatch):
+    """The loader analyzes raw.co_notices after a large load (the warehouse build may follow at once)."""
+    monkeypatch.setattr(co_files, "ANALYZE_MIN_ROWS", 1)
+    write(platform.co_landing_dir() / "co", "CO_20250206.csv", [row("A1")])
+    assert co_files.load_co_files()["loaded"] == 1
+    assert query("warehouse", "select last_analyze is not null from pg_stat_user_tables "
+                              "where relid = 'raw.co_notices'::regclass") == [(True,)]

@@ -129,6 +129,9 @@ def test_a_large_batch_takes_the_bulk_path_with_the_same_result(platform, monkey
                               "from raw.sis_erogazioni") == [(True,)]
     assert query("warehouse", "select indexdef like 'CREATE UNIQUE INDEX%' from pg_indexes "
                               "where indexname = 'sis_erogazioni_version'") == [(True,)]
+    # analyzed by the loader, for the warehouse build that may follow at once
+    assert query("warehouse", "select last_analyze is not null from pg_stat_user_tables "
+                              "where relid = 'raw.sis_erogazioni'::regclass") == [(True,)]
     assert reconciled()
 
 

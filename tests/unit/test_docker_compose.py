@@ -10,14 +10,32 @@ from florwork import config
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer")
+                    "airflow-triggerer", "airflow-worker")
+CELERY_PROFILE = {"redis", "airflow-worker"}
 
 
 def test_services():
-    assert set(COMPOSE["services"]) == {"postgres", *AIRFLOW_SERVICES}
+    assert set(COMPOSE["services"]) == {"postgres", *AIRFLOW_SERVICES, "redis"}
+    profiled = {name for name, service in COMPOSE["services"].items() if service.get("profiles")}
+    assert profiled == CELERY_PROFILE
+    assert all(COMPOSE["services"][name]["profiles"] == ["celery"] for name in CELERY_PROFILE)
     commands = {name: COMPOSE["services"][name]["command"] for name in AIRFLOW_SERVICES}
     assert commands["airflow-apiserver"] == "api-server"
     assert commands["airflow-dag-processor"] == "dag-processor"
+    assert commands["airflow-worker"] == "celery worker"
+
+
+def test_the_celery_profile_is_wired_like_the_executor_expects():
+    """Every Airflow service agrees on the executor, the broker and the shared state."""
+    for name in AIRFLOW_SERVICES:
+        service = COMPOSE["services"][name]
+        env = service["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://airflow:")
+        assert f"state:{env['FLORWORK_STATE_DIR']}" in service["volumes"]
+    assert COMPOSE["services"]["airflow-worker"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "state" in COMPOSE["volumes"]
 
 
 def test_airflow_image_matches_the_pinned_version():
@@ -52,7 +70,7 @@ def test_no_secret_in_the_repository():
     for line in text.splitlines():
         if re.search(r"(PASSWORD|SECRET|KEY)\s*:", line) and "${" not in line:
             raise AssertionError(f"literal secret in docker-compose.yml: {line.strip()}")
-    used = set(re.findall(r"\$\{([A-Z_]+)", text))
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z_]+)", text))  # $${X} is an escaped $, for the container
     example = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines()
                if "=" in line and not line.startswith("#")}
     assert used <= example, f"variables missing from .env.example: {used - example}"

@@ -33,6 +33,8 @@ from florwork.months import TZ as CUTOFF_TZ
 
 log = logging.getLogger(__name__)
 
+ANALYZE_MIN_ROWS = 10_000
+
 COLUMNS = (
     "id_comunicazione", "tipo_evento", "data_invio", "id_comunicazione_rif", "cf_lavoratore",
     "cf_datore", "denominazione_datore", "ateco", "comune_sede", "tipo_contratto", "data_inizio",
@@ -358,6 +360,8 @@ def load_co_files(cutoff: date | None = None) -> dict:
                 wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", (stale,))
             seen = {r[0] for r in wh.execute("select file_name from ops.co_files").fetchall()}
             files = sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else []
+            if any(p.name not in seen for p in files):  # GX's start-up overlaps reading the files
+                quality.prepare("co__notices", "raw.landing_co_notices")
             landed: list[tuple[Path, ParsedFile, int]] = []
             shas: dict[str, str] = {}
             try:
@@ -388,6 +392,8 @@ def load_co_files(cutoff: date | None = None) -> dict:
                 wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", ([b for _, _, b in landed],))
                 raise
             released = release_pending(wh)
+            if sum(r.rows_loaded for r in results) + released >= ANALYZE_MIN_ROWS:
+                wh.execute("analyze raw.co_notices")  # fresh statistics for the warehouse build
             if cutoff is not None:
                 wh.execute(
                     "insert into ops.extract_state (source_object, high_water_mark) "

@@ -164,6 +164,7 @@ def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batc
 
 
 BULK_MIN_ROWS = 100_000
+ANALYZE_MIN_ROWS = 10_000
 
 
 def _bulk_load(wh: psycopg.Connection, table: contracts.SourceTable, rows: int) -> bool:
@@ -253,6 +254,10 @@ def _publish(wh, table, batch_id, cutoff) -> BatchResult:
             "batch_id = excluded.batch_id, updated_at = now()",
             (table.qualified, cutoff, batch_id),
         )
+    if bulk or loaded >= ANALYZE_MIN_ROWS:
+        # Fresh statistics before the warehouse build plans its queries on this table
+        # (it may start seconds later, before autovacuum would have looked).
+        wh.execute(sql.SQL("analyze {}").format(raw))
     log.info("%s: received %s, loaded %s, duplicate %s, quarantined %s (%s new in quarantine)",
              table.qualified, received, loaded, duplicate, failed_rows, quarantined)
     return BatchResult(table.qualified, batch_id, received, loaded, duplicate, failed_rows)

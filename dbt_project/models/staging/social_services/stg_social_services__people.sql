@@ -2,7 +2,7 @@
 -- becomes person_key, the birth date an age band at the person's first referral,
 -- names are dropped. A table, not a view: every model joins people to its facts, and
 -- the pseudonym is computed once per person instead of once per joined row.
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook='analyze {{ this }}') }}
 with
 
 people as (

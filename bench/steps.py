@@ -1,0 +1,145 @@
+"""The measured steps. Each runs in a process of its own (``python bench/steps.py STEP``)
+under /usr/bin/time, so every figure is a whole process: interpreter start, imports,
+work. A step prints one JSON line with what it counted.
+
+Extraction steps read sis.erogazioni (every row before CUTOFF: a first load, the
+largest table) into the warehouse:
+- ``bare``: COPY (select ...) TO STDOUT piped into COPY ... FROM STDIN (the limit);
+- ``florwork``: the platform's extraction (landing, GX, raw + quarantine, ledger);
+- ``pandas``: read_sql + to_sql, what many would write;
+- ``dlt`` / ``dlt_pyarrow``: dlt's sql_database source into its postgres destination,
+  with its default backend and with the pyarrow one (in bench/.venv-dlt).
+CO steps read every CO file of the landing folder:
+- ``co_bare``: csv.reader + COPY of the lines;
+- ``co_florwork``: the platform's CO loader.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CUTOFF = datetime(2026, 1, 1, tzinfo=timezone.utc)
+COLUMNS = "id_erogazione, id_assistito, tipo_prestazione, mese_competenza, importo, stato, aggiornato_il"
+
+
+def _florwork():
+    sys.path.insert(0, str(ROOT / "plugins"))
+
+
+def bare() -> int:
+    _florwork()
+    from florwork import warehouse
+
+    with warehouse.connect("sis_source") as src, warehouse.connect("warehouse") as wh:
+        wh.execute("drop table if exists public.bench_copy")
+        wh.execute(f"create table public.bench_copy as select {COLUMNS} from raw.sis_erogazioni where false")
+        with src.cursor().copy(f"copy (select {COLUMNS} from sis.erogazioni where aggiornato_il < %s) to stdout",
+                               (CUTOFF,)) as out, \
+                wh.cursor().copy(f"copy public.bench_copy ({COLUMNS}) from stdin") as into:
+            for chunk in out:
+                into.write(chunk)
+        wh.commit()
+        return wh.execute("select count(*) from public.bench_copy").fetchone()[0]
+
+
+def florwork() -> int:
+    _florwork()
+    from florwork.extract import databases
+
+    return databases.extract_table("sis", "erogazioni", CUTOFF).received
+
+
+def pandas() -> int:
+    _florwork()
+    import pandas as pd
+    from florwork import config
+    from sqlalchemy import create_engine
+
+    src = create_engine(config.sqlalchemy_url(config.connection_uri("sis_source")))
+    wh = create_engine(config.sqlalchemy_url(config.connection_uri("warehouse")))
+    frame = pd.read_sql(f"select {COLUMNS} from sis.erogazioni where aggiornato_il < '{CUTOFF.isoformat()}'", src)
+    frame.to_sql("bench_pandas", wh, schema="public", if_exists="replace", index=False, chunksize=10_000)
+    return len(frame)
+
+
+def _dlt(backend: str) -> int:
+    """dlt 1.x: sql_table incremental on aggiornato_il, into the postgres destination."""
+    import os
+
+    import dlt
+    from dlt.sources.sql_database import sql_table
+
+    source_url, warehouse_url = os.environ["BENCH_SOURCE_URL"], os.environ["BENCH_WAREHOUSE_URL"]
+    table = sql_table(
+        credentials=source_url, schema="sis", table="erogazioni", backend=backend,
+        incremental=dlt.sources.incremental("aggiornato_il", initial_value=datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                            end_value=CUTOFF),
+    )
+    pipeline = dlt.pipeline(pipeline_name=f"bench_{backend}", destination=dlt.destinations.postgres(warehouse_url),
+                            dataset_name="bench_dlt", pipelines_dir=os.environ["BENCH_DLT_DIR"])
+    pipeline.run(table, write_disposition="replace")
+    return pipeline.last_trace.last_normalize_info.row_counts["erogazioni"]
+
+
+def dlt() -> int:
+    return _dlt("sqlalchemy")
+
+
+def dlt_pyarrow() -> int:
+    return _dlt("pyarrow")
+
+
+def co_bare() -> int:
+    _florwork()
+    import csv
+
+    from florwork import warehouse
+    from florwork.extract.co_files import co_folder
+
+    rows = 0
+    with warehouse.connect("warehouse") as wh:
+        wh.execute("drop table if exists public.bench_co")
+        wh.execute("create table public.bench_co (line text[])")
+        with wh.cursor().copy("copy public.bench_co (line) from stdin") as cp:
+            for path in sorted(co_folder().glob("CO_*.csv")):
+                with path.open(encoding="latin-1", newline="") as handle:
+                    reader = csv.reader(handle, delimiter=";")
+                    next(reader)
+                    for fields in reader:
+                        cp.write_row([fields])
+                        rows += 1
+        wh.commit()
+    return rows
+
+
+def co_florwork() -> int:
+    _florwork()
+    from florwork.extract import co_files
+
+    summary = co_files.load_co_files()
+    return summary["loaded"] + summary["duplicate"] + summary["quarantined"]
+
+
+def dbt_build() -> dict:
+    """``dbt build`` through the month given (``--full-refresh`` when asked), alone."""
+    _florwork()
+    from florwork import airflow_env, months, transform, warehouse
+
+    airflow_env.configure()
+    warehouse.bootstrap_once()
+    extra = ["--full-refresh"] if "--full-refresh" in sys.argv else []
+    return {"dbt_seconds": round(transform.run_dbt("build", months.parse_month(sys.argv[2]), extra=extra), 1)}
+
+
+STEPS = {f.__name__: f for f in (bare, florwork, pandas, dlt, dlt_pyarrow, co_bare, co_florwork, dbt_build)}
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    counted = STEPS[sys.argv[1]]()
+    result = counted if isinstance(counted, dict) else {"rows": counted}
+    print(json.dumps({**result, "in_process_seconds": round(time.monotonic() - started, 2)}))
