@@ -170,6 +170,7 @@ def _prepared_checkpoint(suite_name: str, relation: str):
 
 def reset() -> None:
     """Forget the GX context and its connections (after a database was recreated)."""
+    _prepared.clear()
     _datasource.cache_clear()
     _context.cache_clear()
 

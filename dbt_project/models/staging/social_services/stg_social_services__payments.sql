@@ -14,15 +14,13 @@
 with
 
 payments as (
-    select distinct on (id_erogazione) *
-    from {{ source('social_services', 'sis_erogazioni') }}
     {% if is_incremental() %}
-    where id_erogazione in (
-        select id_erogazione from {{ source('social_services', 'sis_erogazioni') }}
-        where _extracted_at > (select coalesce(max(extracted_at), '-infinity'::timestamptz) from {{ this }})
-    )
+    {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione', where="id_erogazione in (
+        select id_erogazione from " ~ source('social_services', 'sis_erogazioni') ~ "
+        where _extracted_at > (select coalesce(max(extracted_at), '-infinity'::timestamptz) from " ~ this ~ "))") }}
+    {% else %}
+    {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione') }}
     {% endif %}
-    order by id_erogazione, aggiornato_il desc, _batch_id desc
 ),
 
 final as (
