@@ -33,12 +33,15 @@ CO_STEPS = ("co_bare", "co_florwork")
 TARGETS = {"extraction_vs_bare": 0.5, "incremental_vs_full_at_region": 0.1, "python_peak_rss_mb_at_region": 1024}
 
 
-def sql(env: dict, query: str) -> list:
-    code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
-            f"c = warehouse.connect('warehouse', autocommit=True);"
-            f"print(json.dumps(c.execute({query!r}).fetchall(), default=str))")
-    out = subprocess.run([python(), "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+def helper(name: str, env: dict, *args: str) -> dict:
+    """Run one of bench/steps.py's helpers (untimed) and return what it printed."""
+    out = subprocess.run([python(), str(ROOT / "bench" / "steps.py"), name, *args], env=env,
+                         capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def sql(env: dict, query: str) -> list:
+    return helper("query", env, query)["rows"]
 
 
 def step(name: str, env: dict, *args: str) -> dict:
@@ -50,28 +53,11 @@ def step(name: str, env: dict, *args: str) -> dict:
 
 
 def reset_warehouse(env: dict) -> None:
-    """An empty warehouse (the platform's schemas and the benchmarks' own tables)."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
-            "c = warehouse.connect('warehouse', autocommit=True);"
-            "[c.execute(f'drop schema if exists {s} cascade') for s in ('raw', 'quarantine', 'ops', 'staging', "
-            "'intermediate', 'marts', 'reference', 'bench_dlt', 'bench_dlt_staging')];"
-            "c.execute('drop table if exists public.bench_copy, public.bench_pandas, public.bench_co');"
-            "warehouse.forget_bootstrap(); warehouse.bootstrap_once()")
-    subprocess.run([python(), "-c", code], env=env, check=True)
+    helper("reset_warehouse", env)
 
 
 def reset_loads(env: dict) -> None:
-    """Empty what an extraction step writes, so each starts from the same state."""
-    statements = [
-        "truncate raw.sis_erogazioni, raw.co_notices, quarantine.source_rows, quarantine.co_rows, ops.co_files, "
-        "ops.validation_results, ops.batches cascade",
-        "delete from ops.extract_state",
-        "drop table if exists public.bench_copy, public.bench_pandas, public.bench_co",
-        "drop schema if exists bench_dlt cascade", "drop schema if exists bench_dlt_staging cascade",
-    ]
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
-            f"c = warehouse.connect('warehouse', autocommit=True); [c.execute(s) for s in {statements!r}]")
-    subprocess.run([python(), "-c", code], env=env, check=True)
+    helper("reset_loads", env)
     dlt_dir = Path(env["FLORWORK_STATE_DIR"]) / "dlt"
     if dlt_dir.exists():  # dlt keeps its pipeline state there: start each run afresh
         import shutil
@@ -89,30 +75,11 @@ def ensure_sources(scale: str, env: dict) -> dict:
     return {"reused": False, "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def sizes(env: dict) -> dict:
-    code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import warehouse;"
-            "from florwork.extract.co_files import co_folder;"
-            "s = warehouse.connect('sis_source');"
-            "p = s.execute(\"select count(*), pg_total_relation_size('sis.erogazioni') from sis.erogazioni\").fetchone();"
-            "people = s.execute('select count(*) from sis.assistiti').fetchone()[0];"
-            "files = sorted(co_folder().glob('CO_*.csv'));"
-            "lines = sum(sum(1 for _ in f.open('rb')) - 1 for f in files);"
-            "print(json.dumps({'people': people, 'payments': p[0], 'payments_mb': round(p[1] / 1e6, 1),"
-            " 'co_files': len(files), 'co_lines': lines}))")
-    out = subprocess.run([python(), "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def extraction(env: dict, data: dict) -> dict:
     print("extraction ...", flush=True)
     env = {**env, "BENCH_DLT_DIR": str(Path(env["FLORWORK_STATE_DIR"]) / "dlt")}
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins')!r}); from florwork import config;"
-            "u = config.connection_uri('warehouse'); print(config.connection_uri('sis_source')); "
-            # dlt insists on a password; the embedded server trusts local connections
-            "print(u if ':' in u.split('//', 1)[1].split('@')[0] else u.replace('@', ':unused@', 1))")
-    source_url, warehouse_url = subprocess.run([python(), "-c", code], env=env, capture_output=True, text=True,
-                                               check=True).stdout.split()
-    env.update(BENCH_SOURCE_URL=source_url, BENCH_WAREHOUSE_URL=warehouse_url)
+    urls = helper("urls", env)
+    env.update(BENCH_SOURCE_URL=urls["source"], BENCH_WAREHOUSE_URL=urls["warehouse"])
     steps = {}
     for name in (*EXTRACTION_STEPS, *CO_STEPS):
         if name.startswith("dlt") and not DLT_PYTHON.exists():
@@ -247,7 +214,7 @@ def main() -> None:
     only = parser.parse_args().only
     env = state_env(scale)
     print(f"bench {scale} on {machine()}; state {env['FLORWORK_STATE_DIR']}", flush=True)
-    result = {"scale": scale, "generation": ensure_sources(scale, env), "data": sizes(env)}
+    result = {"scale": scale, "generation": ensure_sources(scale, env), "data": helper("sizes", env)}
     previous = json.loads((RESULTS / f"{scale}.json").read_text()) if (RESULTS / f"{scale}.json").exists() else {}
     result["extraction"] = extraction(env, result["data"]) if only != "pipeline" else previous["extraction"]
     result["pipeline"] = pipeline(scale, env) if only != "extraction" else previous["pipeline"]

@@ -136,7 +136,82 @@ def dbt_build() -> dict:
     return {"dbt_seconds": round(transform.run_dbt("build", months.parse_month(sys.argv[2]), extra=extra), 1)}
 
 
-STEPS = {f.__name__: f for f in (bare, florwork, pandas, dlt, dlt_pyarrow, co_bare, co_florwork, dbt_build)}
+# -- helpers of bench/run.py (not timed): they need the platform's configuration -----
+
+
+def reset_warehouse() -> dict:
+    """An empty warehouse: the platform's schemas and the benchmarks' own tables."""
+    _florwork()
+    from florwork import warehouse
+
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        for schema in ("raw", "quarantine", "ops", "staging", "intermediate", "marts", "reference",
+                       "bench_dlt", "bench_dlt_staging"):
+            wh.execute(f"drop schema if exists {schema} cascade")
+        wh.execute("drop table if exists public.bench_copy, public.bench_pandas, public.bench_co")
+    warehouse.forget_bootstrap()
+    warehouse.bootstrap_once()
+    return {}
+
+
+def reset_loads() -> dict:
+    """Empty what an extraction step writes, so each starts from the same state."""
+    _florwork()
+    from florwork import warehouse
+
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        wh.execute("truncate raw.sis_erogazioni, raw.co_notices, quarantine.source_rows, quarantine.co_rows, "
+                   "ops.co_files, ops.validation_results, ops.batches cascade")
+        wh.execute("delete from ops.extract_state")
+        wh.execute("drop table if exists public.bench_copy, public.bench_pandas, public.bench_co")
+        wh.execute("drop schema if exists bench_dlt cascade")
+        wh.execute("drop schema if exists bench_dlt_staging cascade")
+    return {}
+
+
+def sizes() -> dict:
+    """The scale's data: people, payments (rows and MB in the source), CO files and lines."""
+    _florwork()
+    from florwork import warehouse
+    from florwork.extract.co_files import co_folder
+
+    with warehouse.connect("sis_source") as src:
+        payments, size = src.execute(
+            "select count(*), pg_total_relation_size('sis.erogazioni') from sis.erogazioni").fetchone()
+        people = src.execute("select count(*) from sis.assistiti").fetchone()[0]
+    files = sorted(co_folder().glob("CO_*.csv"))
+    lines = 0
+    for path in files:
+        with path.open("rb") as handle:
+            lines += sum(1 for _ in handle) - 1
+    return {"people": people, "payments": payments, "payments_mb": round(size / 1e6, 1),
+            "co_files": len(files), "co_lines": lines}
+
+
+def urls() -> dict:
+    """The source and warehouse URLs for dlt, which insists on a password (the embedded
+    server trusts local connections, so any will do)."""
+    _florwork()
+    from florwork import config
+
+    url = config.connection_uri("warehouse")
+    has_password = ":" in url.split("//", 1)[1].split("@")[0]
+    return {"source": config.connection_uri("sis_source"),
+            "warehouse": url if has_password else url.replace("@", ":unused@", 1)}
+
+
+def query() -> dict:
+    """Rows of one query on the warehouse (``python steps.py query "select ..."``)."""
+    _florwork()
+    from florwork import warehouse
+
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        return {"rows": [[str(v) if v is not None and not isinstance(v, (int, float)) else v for v in row]
+                         for row in wh.execute(sys.argv[2]).fetchall()]}
+
+
+STEPS = {f.__name__: f for f in (bare, florwork, pandas, dlt, dlt_pyarrow, co_bare, co_florwork, dbt_build,
+                                 reset_warehouse, reset_loads, sizes, urls, query)}
 
 if __name__ == "__main__":
     started = time.monotonic()

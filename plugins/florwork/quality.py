@@ -28,6 +28,10 @@ from florwork.extract.batches import BatchFailed
 log = logging.getLogger(__name__)
 
 MAX_BAD_FRACTION = 0.5
+# The failing rows of the last validation of a landing table, a row each with its
+# reasons in suite order (parameter: the landing table's name).
+FAILURES_BY_ROW = ("select row_id, array_agg(reason order by position) from raw.landing_failures "
+                   "where relation = %s group by row_id")
 MIN_ROWS_FOR_FRACTION = 20
 _KEEP_INDEXES = 100
 
@@ -200,13 +204,13 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
     schema, table = relation.split(".")
     batch_ids = batch_id if isinstance(batch_id, list) else [batch_id]
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-        wh.execute("delete from raw.landing_failures where relation = %s", (relation,))
-        count = wh.execute(
-            f'select count(*) from "{schema}"."{table}" where _batch_id = any(%s)', (batch_ids,)
-        ).fetchone()[0]
+        clear_failures(wh, relation)
+        count, others = wh.execute(
+            f'select count(*) filter (where _batch_id = any(%(ids)s)), count(*) filter (where _batch_id <> all(%(ids)s)) '
+            f'from "{schema}"."{table}"', {"ids": batch_ids},
+        ).fetchone()
         if count == 0:
             return 0
-        others = wh.execute(f'select count(*) from "{schema}"."{table}" where _batch_id <> all(%s)', (batch_ids,)).fetchone()[0]
     if others:
         raise BatchFailed(f"{relation} holds rows of another batch: a concurrent load? Nothing was loaded.")
     checkpoint_result = _prepared_checkpoint(suite_name, relation).run()
@@ -238,15 +242,15 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
                 batch_problems.append(f"{reason}: GX counted {expected} failing rows, its query found {found}")
         failing = wh.execute("select count(distinct row_id) from raw.landing_failures where relation = %s",
                              (relation,)).fetchone()[0]
+        broken = count >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * count
+        common = [r[0] for r in wh.execute(
+            "select reason from raw.landing_failures where relation = %s group by reason "
+            "order by count(*) desc limit 5", (relation,))] if broken else []
+        _store(wh, batch_ids[-1], suite_name, result)
 
-    _store(batch_ids[-1], suite_name, result)
     if batch_problems:
         raise BatchFailed(f"{suite_name}: batch rejected: " + "; ".join(batch_problems))
-    if count >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * count:
-        with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-            common = [r[0] for r in wh.execute(
-                "select reason from raw.landing_failures where relation = %s group by reason "
-                "order by count(*) desc limit 5", (relation,))]
+    if broken:
         raise BatchFailed(
             f"{suite_name}: {failing} of {count} rows fail validation: the delivery looks "
             f"broken, so nothing was loaded. Most common reasons: " + ", ".join(common)
@@ -259,16 +263,14 @@ def failures(wh, relation: str) -> dict[int, list[str]]:
 
     For small landings (a run's CO files); large ones join ``raw.landing_failures`` in SQL.
     """
-    return dict(wh.execute(
-        "select row_id, array_agg(reason order by position) from raw.landing_failures "
-        "where relation = %s group by row_id", (relation,)).fetchall())
+    return dict(wh.execute(FAILURES_BY_ROW, (relation,)).fetchall())
 
 
 def clear_failures(wh, relation: str) -> None:
     wh.execute("delete from raw.landing_failures where relation = %s", (relation,))
 
 
-def _store(batch_id: int, suite_name: str, result) -> None:
+def _store(wh, batch_id: int, suite_name: str, result) -> None:
     payload = result.to_json_dict()
     for item in payload.get("results", []):
         res = item.get("result") or {}
@@ -277,10 +279,9 @@ def _store(batch_id: int, suite_name: str, result) -> None:
             if isinstance(res.get(key), list):
                 res[key] = res[key][:_KEEP_INDEXES]
         res.pop("unexpected_index_query", None)
-    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-        wh.execute(
-            "insert into ops.validation_results (batch_id, suite_name, success, statistics, results) "
-            "values (%s, %s, %s, %s, %s)",
-            (batch_id, suite_name, bool(result.success), json.dumps(payload.get("statistics", {})),
-             json.dumps(payload.get("results", []), default=str)),
-        )
+    wh.execute(
+        "insert into ops.validation_results (batch_id, suite_name, success, statistics, results) "
+        "values (%s, %s, %s, %s, %s)",
+        (batch_id, suite_name, bool(result.success), json.dumps(payload.get("statistics", {})),
+         json.dumps(payload.get("results", []), default=str)),
+    )

@@ -91,6 +91,11 @@ def _landing(table: contracts.SourceTable) -> sql.Identifier:
     return sql.Identifier("raw", f"landing_{table.raw_table}")
 
 
+def _landing_name(table: contracts.SourceTable) -> str:
+    """The landing table's name as GX and raw.landing_failures know it."""
+    return f"raw.landing_{table.raw_table}"
+
+
 def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
     """The landing table: unlogged and without indexes, since it holds one batch in transit.
 
@@ -189,12 +194,10 @@ def _publish(wh, table, batch_id, cutoff) -> BatchResult:
     raw = sql.Identifier("raw", table.raw_table)
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
     pk = sql.Identifier(table.primary_key)
-    relation = f"raw.landing_{table.raw_table}"
+    relation = _landing_name(table)
     with wh.transaction():
-        wh.execute(
-            "create temp table _failed on commit drop as select row_id as landing_row_id, "
-            "array_agg(reason order by position) as reasons from raw.landing_failures where relation = %s "
-            "group by row_id", (relation,))
+        wh.execute(f"create temp table _failed (landing_row_id, reasons) on commit drop as {quality.FAILURES_BY_ROW}",
+                   (relation,))
         wh.execute("analyze _failed")
         failed_rows = wh.execute("select count(*) from _failed").fetchone()[0]
         received = wh.execute(
@@ -225,19 +228,17 @@ def _publish(wh, table, batch_id, cutoff) -> BatchResult:
             wh.execute(sql.SQL("delete from {landing} l using {raw} r where r.{pk} = l.{pk} "
                                "and r._row_checksum = l._row_checksum").format(landing=landing, raw=raw, pk=pk))
             wh.execute(sql.SQL("drop index raw.{}").format(version_index))
-            new_version = sql.SQL("true")
             conflict = sql.SQL("")
         else:
-            new_version = sql.SQL("true")
             conflict = sql.SQL("on conflict ({pk}, _row_checksum) do nothing").format(pk=pk)
         loaded = wh.execute(
             sql.SQL(
                 "with ins as (insert into {raw} ({cols}, _batch_id, _source_table, _row_checksum) "
                 "select {cols}, _batch_id, %s, _row_checksum "
-                "from {landing} l where _batch_id = %s and {new_version} "
+                "from {landing} l where _batch_id = %s "
                 "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
                 "{conflict} returning 1) select count(*) from ins"
-            ).format(raw=raw, cols=cols, landing=landing, new_version=new_version, conflict=conflict),
+            ).format(raw=raw, cols=cols, landing=landing, conflict=conflict),
             (table.qualified, batch_id),
         ).fetchone()[0]
         if bulk:
@@ -289,17 +290,15 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
                 return BatchResult(table.qualified, None, 0, 0, 0, 0)
             from_mark = mark - SAFETY_OVERLAP if mark is not None else None
             batch_id = batches.open_batch(wh, source, table.qualified, cutoff=cutoff, from_mark=from_mark)
-            quality.prepare(f"{source}__{name}", f"raw.landing_{table.raw_table}")
+            quality.prepare(f"{source}__{name}", _landing_name(table))
             try:
                 check_source_schema(src, table)
                 with wh.transaction():
                     _stream(src, wh, table, from_mark, cutoff, batch_id)
                     _flag_invalid_cfs(wh, table, batch_id)
                 batches.fault_point("after_landing")
-                quality.validate_landing(
-                    f"{source}__{name}", f"raw.landing_{table.raw_table}", batch_id,
-                    key_column="_landing_row_id",
-                )
+                quality.validate_landing(f"{source}__{name}", _landing_name(table), batch_id,
+                                         key_column="_landing_row_id")
                 return _publish(wh, table, batch_id, cutoff)
             except Exception as exc:
                 batches.fail_batch(wh, batch_id, str(exc))
