@@ -90,8 +90,22 @@ def _datasource(url: str):
         return context.data_sources.add_postgres("warehouse", connection_string="${FLORWORK_GX_WAREHOUSE_URL}")
 
 
+# A first pass with BOOLEAN_ONLY computes only what success needs (the unexpected counts, in
+# one aggregate query per batch) and renders, without running it, the query selecting each
+# expectation's failing rows. Most batches pass: at region scale this took the validation
+# of 8.7 M payments from 9 s to about 3 s, since every other format also lists unexpected
+# values (a full scan per expectation even when there are none). A batch that fails gets a
+# second pass in SUMMARY format: GX's counts (checked against the rows found), sample
+# values for the data docs and the observed values of batch-level expectations.
+QUICK_FORMAT = {"result_format": "BOOLEAN_ONLY", "unexpected_index_column_names": ["_landing_row_id"],
+                "return_unexpected_index_query": True}
+DETAILED_FORMAT = {"result_format": "SUMMARY", "unexpected_index_column_names": ["_landing_row_id"],
+                   "return_unexpected_index_query": True}
+
+
 def _checkpoint(suite_name: str, schema: str, table: str):
-    """The suite's checkpoint on its landing table (which holds the batch being loaded)."""
+    """The suite's two checkpoints on its landing table (which holds the batch being loaded):
+    the quick one and the detailed one (see QUICK_FORMAT)."""
     import great_expectations as gx
 
     context = _context()
@@ -108,13 +122,13 @@ def _checkpoint(suite_name: str, schema: str, table: str):
     suite = context.suites.add_or_update(build_suite(suite_name))
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-    return context.checkpoints.add_or_update(gx.Checkpoint(
-        name=suite_name, validation_definitions=[definition],
-        # Data docs are rebuilt once per DAG run (build_data_docs), not per batch: the
-        # rebuild re-renders the site's index and took longer than the validation itself.
-        actions=[],
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_landing_row_id"]},
-    ))
+    # Data docs are rebuilt once per DAG run (build_data_docs), not per batch: the
+    # rebuild re-renders the site's index and took longer than the validation itself.
+    return tuple(
+        context.checkpoints.add_or_update(gx.Checkpoint(
+            name=name, validation_definitions=[definition], actions=[], result_format=result_format))
+        for name, result_format in ((suite_name, QUICK_FORMAT), (f"{suite_name} (details)", DETAILED_FORMAT))
+    )
 
 
 def build_data_docs() -> Path:
@@ -190,8 +204,13 @@ def _describe(result) -> tuple[str, str]:
     return meta.get("level", "row"), reason
 
 
-def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str) -> int:
+def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str,
+                     rows: int | None = None) -> int:
     """Validate the batch(es) landed in ``relation``; return the number of failing rows.
+
+    ``rows``: how many rows the caller landed, when it emptied the landing table first
+    under its lock, so that it holds these batches alone (otherwise they are counted,
+    and rows of any other batch stop the load).
 
     The failing rows' ids and reasons are written to ``raw.landing_failures`` (read them
     with ``failures()`` or join it in SQL): GX returns the SQL query that selects each
@@ -205,7 +224,7 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
     batch_ids = batch_id if isinstance(batch_id, list) else [batch_id]
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         clear_failures(wh, relation)
-        count, others = wh.execute(
+        count, others = (rows, 0) if rows is not None else wh.execute(
             f'select count(*) filter (where _batch_id = any(%(ids)s)), count(*) filter (where _batch_id <> all(%(ids)s)) '
             f'from "{schema}"."{table}"', {"ids": batch_ids},
         ).fetchone()
@@ -213,8 +232,10 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
             return 0
     if others:
         raise BatchFailed(f"{relation} holds rows of another batch: a concurrent load? Nothing was loaded.")
-    checkpoint_result = _prepared_checkpoint(suite_name, relation).run()
-    result = next(iter(checkpoint_result.run_results.values()))
+    quick, detailed = _prepared_checkpoint(suite_name, relation)
+    result = next(iter(quick.run().run_results.values()))
+    if not result.success:
+        result = next(iter(detailed.run().run_results.values()))
 
     batch_problems = []
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:

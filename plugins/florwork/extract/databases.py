@@ -120,7 +120,8 @@ def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> Non
     )
 
 
-def _stream(src, wh, table, from_mark, cutoff, batch_id) -> None:
+def _stream(src, wh, table, from_mark, cutoff, batch_id) -> int:
+    """Stream the rows changed in the interval into the landing table; return how many."""
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
     where = sql.SQL("aggiornato_il < %(cutoff)s")
     if from_mark is not None:
@@ -140,6 +141,7 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id) -> None:
                 block = bytearray()
         if block:
             into.write(block)
+    return into.cursor.rowcount
 
 
 def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int) -> None:
@@ -188,8 +190,9 @@ def _bulk_load(wh: psycopg.Connection, table: contracts.SourceTable, rows: int) 
     return owned and rows * 4 >= existing
 
 
-def _publish(wh, table, batch_id, cutoff) -> BatchResult:
-    """Move a validated batch from landing to raw and quarantine in one transaction."""
+def _publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
+    """Move a validated batch (``received`` rows, alone in the landing table) from landing
+    to raw and quarantine in one transaction."""
     landing = _landing(table)
     raw = sql.Identifier("raw", table.raw_table)
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
@@ -200,10 +203,7 @@ def _publish(wh, table, batch_id, cutoff) -> BatchResult:
                    (relation,))
         wh.execute("analyze _failed")
         failed_rows = wh.execute("select count(*) from _failed").fetchone()[0]
-        received = wh.execute(
-            sql.SQL("select count(*) from {} where _batch_id = %s").format(landing), (batch_id,)
-        ).fetchone()[0]
-        quarantined = wh.execute(
+        quarantined = 0 if not failed_rows else wh.execute(
             sql.SQL(
                 "with q as (insert into quarantine.source_rows "
                 "(batch_id, source_object, source_key, row_checksum, row_data, reasons) "
@@ -235,11 +235,12 @@ def _publish(wh, table, batch_id, cutoff) -> BatchResult:
             sql.SQL(
                 "with ins as (insert into {raw} ({cols}, _batch_id, _source_table, _row_checksum) "
                 "select {cols}, _batch_id, %s, _row_checksum "
-                "from {landing} l where _batch_id = %s "
-                "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
+                "from {landing} l {unfailed}"
                 "{conflict} returning 1) select count(*) from ins"
-            ).format(raw=raw, cols=cols, landing=landing, conflict=conflict),
-            (table.qualified, batch_id),
+            ).format(raw=raw, cols=cols, landing=landing, conflict=conflict, unfailed=sql.SQL(
+                "where not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
+                if failed_rows else "")),
+            (table.qualified,),
         ).fetchone()[0]
         if bulk:
             wh.execute(sql.SQL("create unique index {} on {} ({}, _row_checksum)").format(version_index, raw, pk))
@@ -277,9 +278,9 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             warehouse.connect(CONN_IDS[source], autocommit=True) as src:
         with batches.exclusive(wh, table.qualified):
             _ensure_landing(wh, table)
-            stale = batches.abandon_stale(wh, source_object=table.qualified)
-            if stale:
-                wh.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(_landing(table)), (stale,))
+            batches.abandon_stale(wh, source_object=table.qualified)
+            # Under the table's lock the landing holds what a crashed run left, if anything.
+            wh.execute(sql.SQL("truncate {}").format(_landing(table)))
             row = wh.execute(
                 "select high_water_mark from ops.extract_state where source_object = %s",
                 (table.qualified,),
@@ -294,12 +295,12 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             try:
                 check_source_schema(src, table)
                 with wh.transaction():
-                    _stream(src, wh, table, from_mark, cutoff, batch_id)
+                    received = _stream(src, wh, table, from_mark, cutoff, batch_id)
                     _flag_invalid_cfs(wh, table, batch_id)
                 batches.fault_point("after_landing")
                 quality.validate_landing(f"{source}__{name}", _landing_name(table), batch_id,
-                                         key_column="_landing_row_id")
-                return _publish(wh, table, batch_id, cutoff)
+                                         key_column="_landing_row_id", rows=received)
+                return _publish(wh, table, batch_id, cutoff, received)
             except Exception as exc:
                 batches.fail_batch(wh, batch_id, str(exc))
                 wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(_landing(table)), (batch_id,))
