@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from common import FLORWORK, RESULTS, ROOT, machine, python, save, state_env, timed
@@ -30,6 +31,10 @@ from common import FLORWORK, RESULTS, ROOT, machine, python, save, state_env, ti
 DLT_PYTHON = ROOT / "bench" / ".venv-dlt" / "bin" / "python"
 EXTRACTION_STEPS = ("bare", "florwork", "pandas", "dlt", "dlt_pyarrow")
 CO_STEPS = ("co_bare", "co_florwork")
+# Steps also run on a small input (about a thousand payments, three days of CO files):
+# its time is the step's fixed cost, and the rows beyond it over the time beyond it are
+# the step's throughput once started (what a larger delivery would see).
+SMALL_STEPS = ("bare", "florwork", "co_bare", "co_florwork")
 TARGETS = {"extraction_vs_bare": 0.5, "incremental_vs_full_at_region": 0.1, "python_peak_rss_mb_at_region": 1024}
 
 
@@ -75,26 +80,48 @@ def ensure_sources(scale: str, env: dict) -> dict:
     return {"reused": False, "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def extraction(env: dict, data: dict) -> dict:
+def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previous: dict | None = None) -> dict:
+    """Measure the extraction and CO steps (``only_steps``: these, the others' figures are
+    kept from ``previous``, each with the time it was measured)."""
     print("extraction ...", flush=True)
     env = {**env, "BENCH_DLT_DIR": str(Path(env["FLORWORK_STATE_DIR"]) / "dlt")}
     urls = helper("urls", env)
     env.update(BENCH_SOURCE_URL=urls["source"], BENCH_WAREHOUSE_URL=urls["warehouse"])
+    small = helper("small_inputs", env)
+    small.pop("in_process_seconds", None)
     steps = {}
     for name in (*EXTRACTION_STEPS, *CO_STEPS):
+        if only_steps and name not in only_steps:
+            if previous and name in previous.get("steps", {}):
+                steps[name] = previous["steps"][name]
+            continue
         if name.startswith("dlt") and not DLT_PYTHON.exists():
             print(f"  {name}: skipped ({DLT_PYTHON} missing: `make bench` installs it)")
             continue
         reset_loads(env)
         steps[name] = step(name, env)
+        steps[name]["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if name in SMALL_STEPS:
+            reset_loads(env)
+            steps[name]["small"] = {k: v for k, v in step(name, {**env, **small}).items()
+                                    if k in ("rows", "seconds", "in_process_seconds")}
     for name, result in steps.items():
         result["rows_per_s"] = round(result["rows"] / result["seconds"])
         if name in EXTRACTION_STEPS:
             result["mb_per_s"] = round(data["payments_mb"] / result["seconds"], 1)
+        if "small" in result:
+            extra_rows = result["rows"] - result["small"]["rows"]
+            extra_seconds = max(result["seconds"] - result["small"]["seconds"], 0.01)
+            result["fixed_seconds"] = result["small"]["seconds"]
+            result["rows_per_s_beyond_fixed"] = round(extra_rows / extra_seconds)
     ratios = {f"{name}_vs_bare": round(steps[name]["rows_per_s"] / steps["bare"]["rows_per_s"], 3)
               for name in EXTRACTION_STEPS if name in steps and name != "bare"}
     ratios["co_florwork_vs_co_bare"] = round(steps["co_florwork"]["rows_per_s"] / steps["co_bare"]["rows_per_s"], 3)
-    return {"steps": steps, "ratios": ratios}
+    for name, base in (("florwork", "bare"), ("co_florwork", "co_bare")):
+        if "rows_per_s_beyond_fixed" in steps[name] and "rows_per_s_beyond_fixed" in steps[base]:
+            ratios[f"{name}_vs_{base}_beyond_fixed"] = round(
+                steps[name]["rows_per_s_beyond_fixed"] / steps[base]["rows_per_s_beyond_fixed"], 3)
+    return {"steps": steps, "ratios": ratios, "small_inputs": small}
 
 
 def _months(env: dict) -> list[dict]:
@@ -139,13 +166,27 @@ def markdown(scale: str, r: dict) -> str:
     lines += ["Sources reused from an earlier run." if g["reused"] else
               f"Generated in {g['seconds']:.1f} s, peak RSS {g['peak_rss_mb']:.0f} MB.", ""]
     lines += ["## Extraction and CO ingestion", "",
-              "| step | rows | seconds (process) | rows/s | MB/s | peak RSS (MB) | ratio to its bare baseline |",
-              "|---|---|---|---|---|---|---|"]
+              "| step | rows | seconds (process) | rows/s | MB/s | peak RSS (MB) | ratio to its bare baseline "
+              "| fixed cost (s) | rows/s beyond it | ratio beyond the fixed cost | measured |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     ratios = r["extraction"]["ratios"]
     for name, s in r["extraction"]["steps"].items():
         ratio = ratios.get(f"{name}_vs_bare") or ratios.get(f"{name}_vs_co_bare") or (1.0 if "bare" in name else None)
+        beyond = (ratios.get(f"{name}_vs_bare_beyond_fixed") or ratios.get(f"{name}_vs_co_bare_beyond_fixed")
+                  or (1.0 if "bare" in name and "small" in s else "-"))
         lines.append(f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
-                     f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} |")
+                     f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} "
+                     f"| {s.get('fixed_seconds', '-')} | {s['rows_per_s_beyond_fixed']:,} | {beyond} "
+                     f"| {s.get('measured_at', r.get('measured_at', '-'))[:10]} |"
+                     if "small" in s else
+                     f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
+                     f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} | - | - | - "
+                     f"| {s.get('measured_at', r.get('measured_at', '-'))[:10]} |")
+    if "small_inputs" in r["extraction"]:
+        si = r["extraction"]["small_inputs"]
+        lines += ["", f"Fixed cost: the same step on payments changed before {si['BENCH_CUTOFF']} (about a thousand) "
+                      f"and on the CO files of the days before {si['BENCH_CO_BEFORE']}. Rows/s beyond it: the rows "
+                      "beyond the small run's over the seconds beyond its time."]
     p = r["pipeline"]
     lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
     if "catch_up_12_months" in p:
@@ -182,9 +223,11 @@ def summary() -> None:
                          r["pipeline"]["dbt_full_refresh"]["peak_rss_mb"])
         ratios = r["extraction"]["ratios"]
         rows.append(
-            f"| {s} | {r['data']['payments']:,} | {ratios['florwork_vs_bare']} | {ratios.get('pandas_vs_bare', '-')} | "
+            f"| {s} | {r['data']['payments']:,} | {ratios['florwork_vs_bare']} / "
+            f"{ratios.get('florwork_vs_bare_beyond_fixed', '-')} | {ratios.get('pandas_vs_bare', '-')} | "
             f"{ratios.get('dlt_vs_bare', '-')} / {ratios.get('dlt_pyarrow_vs_bare', '-')} | "
-            f"{ratios['co_florwork_vs_co_bare']} | {r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
+            f"{ratios['co_florwork_vs_co_bare']} / {ratios.get('co_florwork_vs_co_bare_beyond_fixed', '-')} | "
+            f"{r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
             f"{r['pipeline']['one_new_month']['dbt_seconds']} | {r['pipeline']['incremental_vs_full']} | "
             f"{r['pipeline']['one_new_month']['seconds']:.0f} | {steps['florwork']['peak_rss_mb']:.0f} | {python_rss:.0f} |")
     growth = []
@@ -194,7 +237,8 @@ def summary() -> None:
         extract_growth = data[b]["extraction"]["steps"]["florwork"]["seconds"] / data[a]["extraction"]["steps"]["florwork"]["seconds"]
         growth.append(f"| {a} → {b} | {data_growth:.1f}x | {extract_growth:.1f}x | {full_growth:.1f}x |")
     text = (
-        "| scale | payments | extraction / bare | pandas / bare | dlt / bare (default / pyarrow) | CO / bare | "
+        "| scale | payments | extraction / bare (whole process / beyond the fixed cost) | pandas / bare | "
+        "dlt / bare (default / pyarrow) | CO / bare (whole process / beyond the fixed cost) | "
         "dbt full (s) | dbt incremental (s) | incremental / full | `florwork run` one month (s) | "
         "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 12 + "\n" + "\n".join(rows)
         + "\n\nGrowth from one scale to the next:\n\n| scales | payments | extraction time | dbt full build time |\n"
@@ -210,13 +254,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=["demo", "city", "region"], default="demo")
     parser.add_argument("--only", choices=["extraction", "pipeline"], help="measure one part only")
-    scale = parser.parse_args().scale
-    only = parser.parse_args().only
+    parser.add_argument("--steps", help="with --only extraction: these steps (comma-separated); the others' "
+                                        "figures are kept from the previous results")
+    args = parser.parse_args()
+    scale, only = args.scale, args.only
+    only_steps = args.steps.split(",") if args.steps else None
     env = state_env(scale)
     print(f"bench {scale} on {machine()}; state {env['FLORWORK_STATE_DIR']}", flush=True)
     result = {"scale": scale, "generation": ensure_sources(scale, env), "data": helper("sizes", env)}
     previous = json.loads((RESULTS / f"{scale}.json").read_text()) if (RESULTS / f"{scale}.json").exists() else {}
-    result["extraction"] = extraction(env, result["data"]) if only != "pipeline" else previous["extraction"]
+    result["extraction"] = (extraction(env, result["data"], only_steps, previous.get("extraction"))
+                            if only != "pipeline" else previous["extraction"])
     result["pipeline"] = pipeline(scale, env) if only != "extraction" else previous["pipeline"]
     save(scale, result, markdown(scale, result))
     summary()

@@ -12,18 +12,25 @@ largest table) into the warehouse:
 CO steps read every CO file of the landing folder:
 - ``co_bare``: csv.reader + COPY of the lines;
 - ``co_florwork``: the platform's CO loader.
+
+With ``BENCH_CUTOFF`` (an ISO instant) the extraction steps read only the payments
+changed before it, and with ``BENCH_CO_BEFORE`` (an ISO date) the CO steps read only
+the files of the days before it: bench/run.py uses them for a small run of each step,
+whose time is the step's fixed cost (interpreter, imports, GX's start-up, round trips).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CUTOFF = datetime(2026, 1, 1, tzinfo=timezone.utc)
+CUTOFF = datetime.fromisoformat(os.environ.get("BENCH_CUTOFF", "2026-01-01T00:00:00+00:00"))
+CO_BEFORE = date.fromisoformat(os.environ["BENCH_CO_BEFORE"]) if os.environ.get("BENCH_CO_BEFORE") else None
 COLUMNS = "id_erogazione, id_assistito, tipo_prestazione, mese_competenza, importo, stato, aggiornato_il"
 
 
@@ -99,7 +106,7 @@ def co_bare() -> int:
     import csv
 
     from florwork import warehouse
-    from florwork.extract.co_files import co_folder
+    from florwork.extract.co_files import co_folder, file_date
 
     rows = 0
     with warehouse.connect("warehouse") as wh:
@@ -107,6 +114,8 @@ def co_bare() -> int:
         wh.execute("create table public.bench_co (line text[])")
         with wh.cursor().copy("copy public.bench_co (line) from stdin") as cp:
             for path in sorted(co_folder().glob("CO_*.csv")):
+                if CO_BEFORE is not None and (file_date(path.name) is None or file_date(path.name) >= CO_BEFORE):
+                    continue
                 with path.open(encoding="latin-1", newline="") as handle:
                     reader = csv.reader(handle, delimiter=";")
                     next(reader)
@@ -121,7 +130,7 @@ def co_florwork() -> int:
     _florwork()
     from florwork.extract import co_files
 
-    summary = co_files.load_co_files()
+    summary = co_files.load_co_files(CO_BEFORE)
     return summary["loaded"] + summary["duplicate"] + summary["quarantined"]
 
 
@@ -169,6 +178,20 @@ def reset_loads() -> dict:
     return {}
 
 
+def small_inputs() -> dict:
+    """The inputs of the small runs: the instant before which about a thousand payments
+    changed, and the day before which the first three CO files fall."""
+    _florwork()
+    from florwork import warehouse
+    from florwork.extract.co_files import co_folder, file_date
+
+    with warehouse.connect("sis_source") as src:
+        cutoff = src.execute("select aggiornato_il from sis.erogazioni order by aggiornato_il offset 1000 limit 1"
+                             ).fetchone()[0]
+    days = sorted({d for d in (file_date(p.name) for p in co_folder().glob("CO_*.csv")) if d is not None})
+    return {"BENCH_CUTOFF": cutoff.isoformat(), "BENCH_CO_BEFORE": days[min(3, len(days) - 1)].isoformat()}
+
+
 def sizes() -> dict:
     """The scale's data: people, payments (rows and MB in the source), CO files and lines."""
     _florwork()
@@ -211,7 +234,7 @@ def query() -> dict:
 
 
 STEPS = {f.__name__: f for f in (bare, florwork, pandas, dlt, dlt_pyarrow, co_bare, co_florwork, dbt_build,
-                                 reset_warehouse, reset_loads, sizes, urls, query)}
+                                 reset_warehouse, reset_loads, small_inputs, sizes, urls, query)}
 
 if __name__ == "__main__":
     started = time.monotonic()

@@ -1,8 +1,16 @@
 """CO files: every case of contracts/co_files.md "What can be wrong", the registry,
 re-sent days, duplicate deliveries, notices waiting for their relationship."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from conftest import query
 from florwork.extract import co_files
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD_CF = "MMFRDF75C25G846C"
 OTHER_CF = "RNFMTR97D66H982S"
@@ -106,3 +114,31 @@ def test_a_large_load_leaves_fresh_statistics(platform, monkeypatch):
     assert co_files.load_co_files()["loaded"] == 1
     assert query("warehouse", "select last_analyze is not null from pg_stat_user_tables "
                               "where relid = 'raw.co_notices'::regclass") == [(True,)]
+
+
+@pytest.mark.parametrize("fault", ["co_after_landing", "co_before_commit"])
+def test_a_crash_mid_run_leaves_nothing_half_loaded(platform, fault):
+    """Kill the loader after landing and just before its commit: nothing is registered,
+    loaded or quarantined; the next run loads the files as if the crash never happened."""
+    folder = platform.co_landing_dir() / "co"
+    write(folder, "CO_20250206.csv", [row("A1"), row("A2", cf="RSSMRA80A01H501X"),
+                                      row("P1", event="PROROGA", sent="07/02/2025", ref="H9", end="30/06/2026")])
+    write(folder, "CO_20250210.csv", [row("H9", sent="10/02/2025", cf=OTHER_CF), row("A3", start="31/02/2025")])
+    (folder / "CO_20250211.csv").write_bytes((folder / "CO_20250206.csv").read_bytes())
+    script = "import sys; sys.path.insert(0, 'plugins'); from florwork.extract import co_files; co_files.load_co_files()"
+    crashed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "FLORWORK_FAULT": fault},
+                             capture_output=True)
+    assert crashed.returncode == -9, crashed.stderr.decode()[-2000:]
+    for table in ("raw.co_notices", "ops.co_files", "quarantine.co_rows"):
+        assert query("warehouse", f"select count(*) from {table}") == [(0,)], table
+
+    summary = co_files.load_co_files()
+    assert (summary["files"], summary["loaded"], summary["quarantined"], summary["released"]) == (3, 2, 3, 1)
+    assert summary["duplicate_files"] == ["CO_20250211.csv"]
+    assert sorted(r[0] for r in query("warehouse", "select id_comunicazione from raw.co_notices")) == ["A1", "H9", "P1"]
+    assert query("warehouse", "select count(*) from raw.landing_co_notices") == [(0,)]
+    statuses = [r[0] for r in query("warehouse", "select status from ops.batches where source_object like 'CO_%' "
+                                                 "order by batch_id")]
+    assert statuses == ["abandoned", "abandoned", "done", "done"]
+    assert query("warehouse", "select count(*) from ops.batches where status = 'done' and "
+                              "rows_received <> rows_loaded + rows_duplicate + rows_quarantined") == [(0,)]

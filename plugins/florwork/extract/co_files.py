@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -108,7 +107,7 @@ def _parse_date(value: str, column: str) -> date | None:
     if not _DATE.match(value):
         raise RowError(f"{column} is not a dd/mm/yyyy date: {value!r}")
     try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
+        return date(int(value[6:]), int(value[3:5]), int(value[:2]))
     except ValueError:
         raise RowError(f"{column} is an impossible date: {value}") from None
 
@@ -206,6 +205,8 @@ create table if not exists raw.landing_co_notices (
     _raw_line text not null,
     _landing_row_id bigserial primary key
 )"""
+_LANDED = [*COLUMNS, "_batch_id", "_file_name", "_line_number", "_row_checksum", "_cf_valid", "_raw_line"]
+_COLS = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
 
 
 def _sha256(path: Path) -> str:
@@ -216,97 +217,190 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _land(wh: psycopg.Connection, rows: list[dict], batch_id: int, file_name: str) -> None:
-    cols = [*COLUMNS, "_batch_id", "_file_name", "_line_number", "_row_checksum", "_cf_valid", "_raw_line"]
-    with wh.cursor().copy(
-        sql.SQL("copy raw.landing_co_notices ({}) from stdin").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
-    ) as cp:
-        for row in rows:
-            cp.write_row([*(row[c] for c in COLUMNS), batch_id, file_name, row["_line_number"],
-                          row["_row_checksum"], row["_cf_valid"], row["_raw_line"]])
+@dataclass
+class _Delivery:
+    """One file of the run: what it is, and what became of it."""
+    path: Path
+    sha: str
+    size: int
+    mtime: float
+    result: FileResult
+    bad: list[tuple[int, str, str]] = field(default_factory=list)  # line, raw line, reason
+    batch_id: int | None = None
+    duplicate_of: str | None = None
 
 
-def _quarantine(wh, batch_id, file_name, line, raw_line, reason, pending=False, parsed=None):
-    wh.execute(
-        "insert into quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason, is_pending, parsed) "
-        "values (%s, %s, %s, %s, %s, %s, %s)",
-        (batch_id, file_name, line, raw_line, reason, pending, json.dumps(parsed, default=str) if parsed else None),
-    )
+def _land(wh: psycopg.Connection, candidates: list[Path]) -> list[_Delivery]:
+    """Read the run's files in order; stream every parsed row into the landing table.
+
+    One COPY for the whole run: a file costs its rows, not a round trip. A file with the
+    content of one already received (or landed earlier in this run) is a duplicate
+    delivery; one that cannot be read is rejected with its reason.
+    """
+    deliveries = []
+    for path in candidates:
+        stat = path.stat()
+        deliveries.append(_Delivery(path, _sha256(path), stat.st_size, stat.st_mtime, FileResult(path.name, "loaded")))
+    received = dict(wh.execute(
+        "select distinct on (sha256) sha256, file_name from ops.co_files where sha256 = any(%s) "
+        "and status <> 'rejected' order by sha256, processed_at",
+        ([d.sha for d in deliveries],)).fetchall())
+    with wh.transaction(), wh.cursor().copy(
+            sql.SQL("copy raw.landing_co_notices ({}) from stdin").format(
+                sql.SQL(", ").join(map(sql.Identifier, _LANDED)))) as cp:
+        for d in deliveries:
+            name = d.path.name
+            if d.sha in received:
+                d.duplicate_of = received[d.sha]
+                d.result = FileResult(name, "duplicate_content", message=f"same content as {d.duplicate_of}")
+                continue
+            try:
+                if not FILE_NAME.match(name) or file_date(name) is None:
+                    raise RowError("the name does not follow CO_YYYYMMDD[_N].csv")
+                parsed = parse_file(d.path)
+            except RowError as exc:
+                d.result = FileResult(name, "rejected", message=str(exc))
+                d.bad = [(None, None, f"file rejected: {exc}")]
+                continue
+            received[d.sha] = name
+            d.bad, d.result.rows_read = parsed.bad, parsed.rows_read
+            for row in parsed.good:
+                cp.write_row([*(row[c] for c in COLUMNS), 0, name, row["_line_number"],
+                              row["_row_checksum"], row["_cf_valid"], row["_raw_line"]])
+    return deliveries
 
 
-_INSERT_RAW = sql.SQL(
-    "insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
-    "select {cols}, _batch_id, _file_name, _line_number, _row_checksum from raw.landing_co_notices "
-    "where _landing_row_id = any(%s)"
-).format(cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)))
-
-
-def _publish_file(wh: psycopg.Connection, path: Path, parsed: ParsedFile, batch_id: int,
-                  failures: dict[int, list[str]]) -> FileResult:
-    """Move one validated file from landing to raw and quarantine, in one transaction."""
-    name = path.name
-    loaded = duplicate = quarantined = 0
+def _open_batches(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
+    """A ledger batch for each file that is not a duplicate delivery (committed at once,
+    so a crash leaves a trace)."""
+    names = [d.path.name for d in deliveries if d.result.status != "duplicate_content"]
+    if not names:
+        return
     with wh.transaction():
-        for line, raw_line, reason in parsed.bad:
-            _quarantine(wh, batch_id, name, line, raw_line, reason)
-            quarantined += 1
-        rows = wh.execute(
-            "select _landing_row_id, id_comunicazione, tipo_evento, id_comunicazione_rif, _row_checksum, "
-            "_line_number, _raw_line, to_jsonb(l) - '_landing_row_id' - '_raw_line' "
-            "from raw.landing_co_notices l where _batch_id = %s order by _line_number",
-            (batch_id,),
-        ).fetchall()
-        ids = [r[1] for r in rows] + [r[3] for r in rows if r[3]]
-        known = dict(wh.execute(
-            "select id_comunicazione, _row_checksum from raw.co_notices where id_comunicazione = any(%s)", (ids,)
-        ).fetchall())
-        pending_ids = {r[0] for r in wh.execute(
-            "select parsed->>'id_comunicazione' from quarantine.co_rows "
-            "where is_pending and released_at is null and parsed->>'id_comunicazione' = any(%s)", (ids,)
-        ).fetchall()}
-        accepted: list[int] = []
-        for row_id, notice_id, event, ref, checksum, line, raw_line, payload in rows:
-            if row_id in failures:
-                _quarantine(wh, batch_id, name, line, raw_line, "; ".join(failures[row_id]))
-                quarantined += 1
-            elif notice_id in known:
-                if known[notice_id] == checksum:
-                    duplicate += 1
-                else:
-                    _quarantine(wh, batch_id, name, line, raw_line,
-                                f"id_comunicazione {notice_id} already received with other content")
-                    quarantined += 1
-            elif notice_id in pending_ids:
-                duplicate += 1  # the same notice already waits in quarantine
-            elif event in EVENTS_WITH_REFERENCE and ref not in known:
-                _quarantine(wh, batch_id, name, line, raw_line, PENDING_REASON, pending=True, parsed=payload)
-                pending_ids.add(notice_id)
-                quarantined += 1
+        ids = dict(wh.execute(
+            "insert into ops.batches (source, source_object, status) "
+            "select 'co', name, 'running' from unnest(%s::text[]) with ordinality f(name, n) order by n "
+            "returning source_object, batch_id", (names,)).fetchall())
+    for d in deliveries:
+        d.batch_id = ids.get(d.path.name) if d.result.status != "duplicate_content" else None
+
+
+def _classify(wh: psycopg.Connection, deliveries: list[_Delivery], failures: dict[int, list[str]]):
+    """Decide the fate of every landed row, in delivery order (file, then line).
+
+    Returns the accepted landing rows and the quarantined ones (row id, reason,
+    pending). A row fails validation; repeats a notice already received (a duplicate if
+    the content is the same, quarantined if not); repeats one already waiting; waits for
+    a relationship not received yet (``PENDING_REASON``); or is accepted, and then
+    counts as received for the rows after it. Only ids and checksums are read here;
+    the rows move in SQL.
+    """
+    by_name = {d.path.name: d for d in deliveries}
+    rows = wh.execute(
+        "select _landing_row_id, _file_name, id_comunicazione, tipo_evento, id_comunicazione_rif, _row_checksum "
+        "from raw.landing_co_notices order by _landing_row_id").fetchall()
+    ids = list({r[2] for r in rows} | {r[4] for r in rows if r[4]})
+    known = dict(wh.execute(
+        "select id_comunicazione, _row_checksum from raw.co_notices where id_comunicazione = any(%s)", (ids,)
+    ).fetchall())
+    pending_ids = {r[0] for r in wh.execute(
+        "select parsed->>'id_comunicazione' from quarantine.co_rows "
+        "where is_pending and released_at is null and parsed->>'id_comunicazione' = any(%s)", (ids,)
+    ).fetchall()}
+    accepted: list[int] = []
+    quarantined: list[tuple[int, str, bool]] = []
+    for row_id, name, notice_id, event, ref, checksum in rows:
+        result = by_name[name].result
+        if row_id in failures:
+            quarantined.append((row_id, "; ".join(failures[row_id]), False))
+            result.rows_quarantined += 1
+        elif notice_id in known:
+            if known[notice_id] == checksum:
+                result.rows_duplicate += 1
             else:
-                accepted.append(row_id)
-                known[notice_id] = checksum
-                loaded += 1
+                quarantined.append((row_id, f"id_comunicazione {notice_id} already received with other content", False))
+                result.rows_quarantined += 1
+        elif notice_id in pending_ids:
+            result.rows_duplicate += 1  # the same notice already waits in quarantine
+        elif event in EVENTS_WITH_REFERENCE and ref not in known:
+            quarantined.append((row_id, PENDING_REASON, True))
+            pending_ids.add(notice_id)
+            result.rows_quarantined += 1
+        else:
+            accepted.append(row_id)
+            known[notice_id] = checksum
+            result.rows_loaded += 1
+    return accepted, quarantined
+
+
+def _publish(wh: psycopg.Connection, deliveries: list[_Delivery], failures: dict[int, list[str]]) -> None:
+    """Move the run's validated rows to raw and quarantine, close the batches and
+    register the files, in one transaction."""
+    files = [d for d in deliveries if d.batch_id is not None]
+    batch_of = (sql.SQL("join unnest(%(files)s::text[], %(batches)s::bigint[]) m(file_name, batch_id) "
+                        "on m.file_name = l._file_name"))
+    mapping = {"files": [d.path.name for d in files], "batches": [d.batch_id for d in files]}
+    with wh.transaction():
+        accepted, quarantined = _classify(wh, deliveries, failures)
+        for d in files:
+            if d.result.status == "loaded":  # a rejected file's line counts no row
+                d.result.rows_quarantined += len(d.bad)
+        with wh.cursor().copy("copy quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason) "
+                              "from stdin") as cp:
+            for d in files:
+                for line, raw_line, reason in d.bad:
+                    cp.write_row([d.batch_id, d.path.name, line, raw_line, reason])
+        if quarantined:
+            row_ids, reasons, pending = map(list, zip(*quarantined))
+            wh.execute(sql.SQL(
+                "insert into quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason, is_pending, parsed) "
+                "select m.batch_id, l._file_name, l._line_number, l._raw_line, q.reason, q.pending, "
+                "case when q.pending then to_jsonb(l) - '_landing_row_id' - '_raw_line' "
+                "|| jsonb_build_object('_batch_id', m.batch_id) end "
+                "from unnest(%(ids)s::bigint[], %(reasons)s::text[], %(pending)s::boolean[]) "
+                "with ordinality q(row_id, reason, pending, n) "
+                "join raw.landing_co_notices l on l._landing_row_id = q.row_id {batch_of} order by q.n"
+            ).format(batch_of=batch_of), {**mapping, "ids": row_ids, "reasons": reasons, "pending": pending})
         if accepted:
-            wh.execute(_INSERT_RAW, (accepted,))
-        wh.execute("delete from raw.landing_co_notices where _batch_id = %s", (batch_id,))
-        batches.close_batch(wh, batch_id, rows_received=parsed.rows_read, rows_loaded=loaded,
-                            rows_duplicate=duplicate, rows_quarantined=quarantined)
-        result = FileResult(name, "loaded", parsed.rows_read, loaded, duplicate, quarantined)
-        _register(wh, path, result, batch_id)
-    return result
+            wh.execute(sql.SQL(
+                "insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
+                "select {cols}, m.batch_id, l._file_name, l._line_number, l._row_checksum "
+                "from raw.landing_co_notices l {batch_of} where l._landing_row_id = any(%(accepted)s) "
+                "order by l._landing_row_id"
+            ).format(cols=_COLS, batch_of=batch_of), {**mapping, "accepted": accepted})
+        if files:
+            r = [d.result for d in files]
+            wh.execute(
+                "update ops.batches b set status = 'done', finished_at = now(), rows_received = v.received, "
+                "rows_loaded = v.loaded, rows_duplicate = v.duplicate, rows_quarantined = v.quarantined, "
+                "message = v.message "
+                "from unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) "
+                "v(batch_id, received, loaded, duplicate, quarantined, message) where b.batch_id = v.batch_id",
+                ([d.batch_id for d in files], [x.rows_read for x in r], [x.rows_loaded for x in r],
+                 [x.rows_duplicate for x in r], [x.rows_quarantined for x in r],
+                 [f"file rejected: {x.message}" if x.status == "rejected" else None for x in r]))
+        r = [d.result for d in deliveries]
+        wh.execute(
+            "insert into ops.co_files (file_name, size_bytes, sha256, file_date, received_at, processed_at, status, "
+            "duplicate_of, batch_id, rows_read, rows_loaded, rows_duplicate, rows_quarantined, message) "
+            "select f.name, f.size, f.sha, f.day, to_timestamp(f.mtime), now(), f.status, f.twin, f.batch_id, "
+            "f.read, f.loaded, f.duplicate, f.quarantined, f.message "
+            "from unnest(%s::text[], %s::bigint[], %s::text[], %s::date[], %s::float8[], %s::text[], %s::text[], "
+            "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) "
+            "f(name, size, sha, day, mtime, status, twin, batch_id, read, loaded, duplicate, quarantined, message)",
+            ([d.path.name for d in deliveries], [d.size for d in deliveries], [d.sha for d in deliveries],
+             [file_date(d.path.name) for d in deliveries], [d.mtime for d in deliveries], [x.status for x in r],
+             [d.duplicate_of for d in deliveries], [d.batch_id for d in deliveries], [x.rows_read for x in r],
+             [x.rows_loaded for x in r], [x.rows_duplicate for x in r], [x.rows_quarantined for x in r],
+             [x.message for x in r]))
+        wh.execute("truncate raw.landing_co_notices")
+        quality.clear_failures(wh, "raw.landing_co_notices")
+        batches.fault_point("co_before_commit")
 
 
-def _register(wh, path: Path, result: FileResult, batch_id: int | None, duplicate_of: str | None = None,
-              sha: str | None = None) -> None:
-    stat = path.stat()
-    wh.execute(
-        "insert into ops.co_files (file_name, size_bytes, sha256, file_date, received_at, processed_at, status, "
-        "duplicate_of, batch_id, rows_read, rows_loaded, rows_duplicate, rows_quarantined, message) "
-        "values (%s, %s, %s, %s, to_timestamp(%s), now(), %s, %s, %s, %s, %s, %s, %s, %s)",
-        (path.name, stat.st_size, sha or _sha256(path), file_date(path.name), stat.st_mtime, result.status,
-         duplicate_of, batch_id, result.rows_read, result.rows_loaded, result.rows_duplicate,
-         result.rows_quarantined, result.message),
-    )
+_READY = ("select q.quarantine_id, q.parsed from quarantine.co_rows q where q.is_pending and q.released_at is null "
+          "and exists (select from raw.co_notices r where r.id_comunicazione = q.parsed->>'id_comunicazione_rif') "
+          "and not exists (select from raw.co_notices r where r.id_comunicazione = q.parsed->>'id_comunicazione')")
 
 
 def release_pending(wh: psycopg.Connection) -> int:
@@ -315,31 +409,23 @@ def release_pending(wh: psycopg.Connection) -> int:
     batch_id = None
     while True:
         with wh.transaction():
-            ready = wh.execute(
-                "select q.quarantine_id, q.parsed from quarantine.co_rows q "
-                "where q.is_pending and q.released_at is null "
-                "and exists (select from raw.co_notices r where r.id_comunicazione = q.parsed->>'id_comunicazione_rif') "
-                "and not exists (select from raw.co_notices r where r.id_comunicazione = q.parsed->>'id_comunicazione') "
-                "order by q.quarantine_id"
-            ).fetchall()
-            if not ready:
-                break
             if batch_id is None:
+                ready = wh.execute(f"select exists ({_READY})").fetchone()[0]
+                if not ready:
+                    break
                 batch_id = batches.open_batch(wh, "co", "pending notices")
-            for quarantine_id, parsed in ready:
-                wh.execute(
-                    sql.SQL(
-                        "insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
-                        "select {cols}, %s, _file_name, _line_number, _row_checksum "
-                        "from jsonb_populate_record(null::raw.co_notices, %s::jsonb)"
-                    ).format(cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS))),
-                    (batch_id, json.dumps(parsed)),
-                )
-                wh.execute(
-                    "update quarantine.co_rows set released_batch_id = %s, released_at = now() where quarantine_id = %s",
-                    (batch_id, quarantine_id),
-                )
-            released_total += len(ready)
+            released = wh.execute(sql.SQL(
+                f"with ready as ({_READY} for update of q), "
+                "ins as (insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
+                "  select {cols}, %(batch)s, n._file_name, n._line_number, n._row_checksum "
+                "  from ready, jsonb_populate_record(null::raw.co_notices, ready.parsed) n order by ready.quarantine_id), "
+                "upd as (update quarantine.co_rows q set released_batch_id = %(batch)s, released_at = now() "
+                "  from ready where q.quarantine_id = ready.quarantine_id returning 1) "
+                "select count(*) from upd"
+            ).format(cols=_COLS), {"batch": batch_id}).fetchone()[0]
+        if not released:
+            break
+        released_total += released
     if batch_id is not None:
         with wh.transaction():
             batches.close_batch(wh, batch_id, rows_received=0, rows_loaded=0, rows_duplicate=0,
@@ -348,49 +434,51 @@ def release_pending(wh: psycopg.Connection) -> int:
 
 
 def load_co_files(cutoff: date | None = None) -> dict:
-    """Load every new CO file produced before ``cutoff`` (all files when None)."""
+    """Load every new CO file produced before ``cutoff`` (all files when None).
+
+    The run's files land together (one COPY), are validated together (one GX
+    validation) and are published together (one transaction): the cost is per row, not
+    per file, and a crash leaves the run's files unregistered, to be loaded whole by the
+    next run.
+    """
     folder = co_folder()
-    results: list[FileResult] = []
     warehouse.bootstrap_once()
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         with batches.exclusive(wh, "co files"):
             wh.execute(_LANDING_DDL)
-            stale = batches.abandon_stale(wh, source="co")
-            if stale:
-                wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", (stale,))
+            batches.abandon_stale(wh, source="co")
+            wh.execute("truncate raw.landing_co_notices")  # what a crashed run left, under the lock
             seen = {r[0] for r in wh.execute("select file_name from ops.co_files").fetchall()}
-            files = sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else []
-            if any(p.name not in seen for p in files):  # GX's start-up overlaps reading the files
-                quality.prepare("co__notices", "raw.landing_co_notices")
-            landed: list[tuple[Path, ParsedFile, int]] = []
-            shas: dict[str, str] = {}
+            candidates = [
+                p for p in (sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else [])
+                if p.name not in seen and not p.name.startswith(".")
+                and not (cutoff is not None and file_date(p.name) is not None and file_date(p.name) >= cutoff)
+            ]
+            deliveries: list[_Delivery] = []
+            if candidates:
+                quality.prepare("co__notices", "raw.landing_co_notices")  # GX's start-up overlaps the reading
+                deliveries = _land(wh, candidates)
             try:
-                for path in files:
-                    if path.name in seen or path.name.startswith("."):
-                        continue
-                    day = file_date(path.name)
-                    if cutoff is not None and day is not None and day >= cutoff:
-                        continue
-                    outcome = _land_file(wh, path, shas)
-                    if isinstance(outcome, FileResult):
-                        results.append(outcome)
-                    else:
-                        landed.append(outcome)
-                # One validation for every file of the run (GX's cost is per validation).
+                _open_batches(wh, deliveries)
+                batches.fault_point("co_after_landing")
+                landed = sum(d.result.rows_read - len(d.bad) for d in deliveries if d.result.status == "loaded")
                 failures: dict[int, list[str]] = {}
                 if landed:
-                    quality.validate_landing("co__notices", "raw.landing_co_notices", [b for _, _, b in landed],
-                                             key_column="_landing_row_id")
+                    quality.validate_landing("co__notices", "raw.landing_co_notices",
+                                             [d.batch_id for d in deliveries if d.batch_id], key_column="_landing_row_id",
+                                             rows=landed)
                     failures = quality.failures(wh, "raw.landing_co_notices")
-                for path, parsed, batch_id in landed:
-                    results.append(_publish_file(wh, path, parsed, batch_id, failures))
-                quality.clear_failures(wh, "raw.landing_co_notices")
+                if deliveries:
+                    _publish(wh, deliveries, failures)
             except Exception as exc:
-                for _, _, batch_id in landed:
-                    if wh.execute("select status from ops.batches where batch_id = %s", (batch_id,)).fetchone()[0] == "running":
-                        batches.fail_batch(wh, batch_id, str(exc))
-                wh.execute("delete from raw.landing_co_notices where _batch_id = any(%s)", ([b for _, _, b in landed],))
+                opened = [d.batch_id for d in deliveries if d.batch_id is not None]
+                if opened:
+                    with wh.transaction():
+                        wh.execute("update ops.batches set status = 'failed', finished_at = now(), message = %s "
+                                   "where batch_id = any(%s) and status = 'running'", (str(exc), opened))
+                wh.execute("truncate raw.landing_co_notices")
                 raise
+            results = [d.result for d in deliveries]
             released = release_pending(wh)
             if sum(r.rows_loaded for r in results) + released >= ANALYZE_MIN_ROWS:
                 wh.execute("analyze raw.co_notices")  # fresh statistics for the warehouse build
@@ -416,38 +504,3 @@ def load_co_files(cutoff: date | None = None) -> dict:
     }
     log.info("CO files: %s", summary)
     return summary
-
-
-def _land_file(wh: psycopg.Connection, path: Path, shas: dict[str, str]):
-    """Register a duplicate or rejected file (a FileResult), or land its rows (path, parsed, batch)."""
-    sha = _sha256(path)
-    twin = shas.get(sha) or (wh.execute(
-        "select file_name from ops.co_files where sha256 = %s and status <> 'rejected' limit 1", (sha,)
-    ).fetchone() or [None])[0]
-    if twin:
-        result = FileResult(path.name, "duplicate_content", message=f"same content as {twin}")
-        with wh.transaction():
-            _register(wh, path, result, None, duplicate_of=twin, sha=sha)
-        return result
-    batch_id = batches.open_batch(wh, "co", path.name)
-    if not FILE_NAME.match(path.name) or file_date(path.name) is None:
-        return _reject(wh, path, batch_id, sha, "the name does not follow CO_YYYYMMDD[_N].csv")
-    try:
-        parsed = parse_file(path)
-    except RowError as exc:
-        return _reject(wh, path, batch_id, sha, str(exc))
-    with wh.transaction():
-        _land(wh, parsed.good, batch_id, path.name)
-    shas[sha] = path.name
-    parsed.good = []  # landed: keep only what the publication needs
-    return path, parsed, batch_id
-
-
-def _reject(wh, path: Path, batch_id: int, sha: str, reason: str) -> FileResult:
-    result = FileResult(path.name, "rejected", message=reason)
-    with wh.transaction():
-        _quarantine(wh, batch_id, path.name, None, None, f"file rejected: {reason}")
-        batches.close_batch(wh, batch_id, rows_received=0, rows_loaded=0, rows_duplicate=0,
-                            rows_quarantined=0, message=f"file rejected: {reason}")
-        _register(wh, path, result, batch_id, sha=sha)
-    return result
