@@ -80,9 +80,10 @@ def ensure_sources(scale: str, env: dict) -> dict:
     return {"reused": False, "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previous: dict | None = None) -> dict:
+def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previous: dict | None = None,
+               previous_at: str = "") -> dict:
     """Measure the extraction and CO steps (``only_steps``: these, the others' figures are
-    kept from ``previous``, each with the time it was measured)."""
+    kept from ``previous``, measured at ``previous_at`` unless they say otherwise)."""
     print("extraction ...", flush=True)
     env = {**env, "BENCH_DLT_DIR": str(Path(env["FLORWORK_STATE_DIR"]) / "dlt")}
     urls = helper("urls", env)
@@ -93,7 +94,7 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
     for name in (*EXTRACTION_STEPS, *CO_STEPS):
         if only_steps and name not in only_steps:
             if previous and name in previous.get("steps", {}):
-                steps[name] = previous["steps"][name]
+                steps[name] = {"measured_at": previous_at, **previous["steps"][name]}
             continue
         if name.startswith("dlt") and not DLT_PYTHON.exists():
             print(f"  {name}: skipped ({DLT_PYTHON} missing: `make bench` installs it)")
@@ -177,11 +178,11 @@ def markdown(scale: str, r: dict) -> str:
         lines.append(f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
                      f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} "
                      f"| {s.get('fixed_seconds', '-')} | {s['rows_per_s_beyond_fixed']:,} | {beyond} "
-                     f"| {s.get('measured_at', r.get('measured_at', '-'))[:10]} |"
+                     f"| {s.get('measured_at', '-')[:16]} |"
                      if "small" in s else
                      f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
                      f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} | - | - | - "
-                     f"| {s.get('measured_at', r.get('measured_at', '-'))[:10]} |")
+                     f"| {s.get('measured_at', '-')[:16]} |")
     if "small_inputs" in r["extraction"]:
         si = r["extraction"]["small_inputs"]
         lines += ["", f"Fixed cost: the same step on payments changed before {si['BENCH_CUTOFF']} (about a thousand) "
@@ -263,7 +264,8 @@ def main() -> None:
     print(f"bench {scale} on {machine()}; state {env['FLORWORK_STATE_DIR']}", flush=True)
     result = {"scale": scale, "generation": ensure_sources(scale, env), "data": helper("sizes", env)}
     previous = json.loads((RESULTS / f"{scale}.json").read_text()) if (RESULTS / f"{scale}.json").exists() else {}
-    result["extraction"] = (extraction(env, result["data"], only_steps, previous.get("extraction"))
+    result["extraction"] = (extraction(env, result["data"], only_steps, previous.get("extraction"),
+                                       previous.get("measured_at", ""))
                             if only != "pipeline" else previous["extraction"])
     result["pipeline"] = pipeline(scale, env) if only != "extraction" else previous["pipeline"]
     save(scale, result, markdown(scale, result))

@@ -39,16 +39,47 @@ def warehouse():
 
 
 def raw_table_ddl(table: contracts.SourceTable) -> sql.Composed:
+    """A source table's raw table: every version of every row, with its load metadata.
+
+    Partitioned by ``_segment``: the incremental loads go to the main partition
+    (``_segment`` 0); a first load lands in a table of its own, which is validated and
+    then attached as a partition (``_segment`` = its batch id), so its rows are written
+    once (extract/databases.py).
+    """
     cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
     cols += [
         sql.SQL("_batch_id bigint not null"),
         sql.SQL("_extracted_at timestamptz not null default now()"),
         sql.SQL("_source_table text not null"),
         sql.SQL("_row_checksum text not null"),
+        sql.SQL("_segment bigint not null default 0"),
     ]
-    return sql.SQL("create table if not exists raw.{} ({})").format(
+    return sql.SQL("create table if not exists raw.{} ({}) partition by list (_segment)").format(
         sql.Identifier(table.raw_table), sql.SQL(", ").join(cols)
     )
+
+
+def version_index(table: contracts.SourceTable) -> sql.Identifier:
+    """The unique index of a raw table's versions (key, checksum; per segment)."""
+    return sql.Identifier(f"{table.raw_table}_version")
+
+
+def _partition_raw_table(conn: psycopg.Connection, table: contracts.SourceTable) -> None:
+    """Turn a raw table of an earlier layout (not partitioned) into the main partition of
+    the partitioned one, keeping its rows where they are."""
+    kind = conn.execute("select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        "where n.nspname = 'raw' and c.relname = %s", (table.raw_table,)).fetchone()
+    if kind is None or kind[0] != "r":
+        return
+    name, main = table.raw_table, f"{table.raw_table}__main"
+    conn.execute(sql.SQL("alter table raw.{} rename to {}").format(sql.Identifier(name), sql.Identifier(main)))
+    conn.execute(sql.SQL("drop index if exists raw.{}").format(version_index(table)))
+    conn.execute(sql.SQL("alter table raw.{} add column if not exists _segment bigint not null default 0, "
+                         "add constraint {} check (_segment = 0)").format(
+        sql.Identifier(main), sql.Identifier(f"{main}_segment")))
+    conn.execute(raw_table_ddl(table))
+    conn.execute(sql.SQL("alter table raw.{} attach partition raw.{} for values in (0)").format(
+        sql.Identifier(name), sql.Identifier(main)))
 
 
 def bootstrap(conn: psycopg.Connection) -> None:
@@ -63,20 +94,16 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
     conn.execute(resources.files("florwork.sql").joinpath("warehouse.sql").read_text())
     for source in ("sis", "partner"):
         for table in contracts.tables(source):
-            conn.execute(raw_table_ddl(table))
             # No foreign key to ops.batches: its per-row check doubled the cost of a load;
             # the loader writes the batch id of the batch it holds open.
-            conn.execute(sql.SQL("alter table raw.{} drop constraint if exists {}").format(
+            conn.execute(sql.SQL("alter table if exists raw.{} drop constraint if exists {}").format(
                 sql.Identifier(table.raw_table), sql.Identifier(f"{table.raw_table}__batch_id_fkey")))
-            conn.execute(
-                sql.SQL(
-                    "create unique index if not exists {} on raw.{} ({}, _row_checksum)"
-                ).format(
-                    sql.Identifier(f"{table.raw_table}_version"),
-                    sql.Identifier(table.raw_table),
-                    sql.Identifier(table.primary_key),
-                )
-            )
+            _partition_raw_table(conn, table)
+            conn.execute(raw_table_ddl(table))
+            conn.execute(sql.SQL("create table if not exists raw.{} partition of raw.{} for values in (0)").format(
+                sql.Identifier(f"{table.raw_table}__main"), sql.Identifier(table.raw_table)))
+            conn.execute(sql.SQL("create unique index if not exists {} on raw.{} ({}, _row_checksum, _segment)").format(
+                version_index(table), sql.Identifier(table.raw_table), sql.Identifier(table.primary_key)))
     conn.execute(resources.files("florwork.sql").joinpath("roles.sql").read_text())
     can_grant = conn.execute(
         "select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]

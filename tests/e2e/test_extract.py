@@ -116,23 +116,53 @@ def test_a_failed_load_fails_the_dag_run_and_the_data_docs_show_it(platform, tmp
     assert "sis__erogazioni" in quality.data_docs_index().read_text()
 
 
-def test_a_large_batch_takes_the_bulk_path_with_the_same_result(platform, monkeypatch):
-    """Batches large next to the table are loaded with the version index rebuilt: same rows, same counts."""
-    monkeypatch.setattr(databases, "BULK_MIN_ROWS", 1)
+def test_a_first_load_becomes_a_partition_and_later_loads_skip_its_versions(platform):
+    """A first load is written once (attached as a partition of raw); the next load, which
+    re-reads the overlap, adds none of the versions that partition holds."""
     sources.load_dataset(EXAMPLE)
     add_dirt()
     first = databases.extract_table("sis", "erogazioni", CUT_1)
     assert (first.received, first.loaded, first.quarantined) == (53, 51, 2)
-    second = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap: bulk path again
+    partitions = query("warehouse", "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
+                                    "join pg_class c on c.oid = i.inhrelid "
+                                    "where i.inhparent = 'raw.sis_erogazioni'::regclass order by 1")
+    assert partitions == [(f"sis_erogazioni__b{first.batch_id}", f"FOR VALUES IN ('{first.batch_id}')"),
+                          ("sis_erogazioni__main", "FOR VALUES IN ('0')")]
+    assert query("warehouse", f"select count(*) from raw.sis_erogazioni__b{first.batch_id}") == [(51,)]
+    assert query("warehouse", "select count(*) from pg_tables where tablename like 'landing_sis_erogazioni_first'") == [(0,)]
+    second = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap
     assert second.duplicate >= 1
     assert query("warehouse", "select count(*) = count(distinct (id_erogazione, _row_checksum)) "
                               "from raw.sis_erogazioni") == [(True,)]
-    assert query("warehouse", "select indexdef like 'CREATE UNIQUE INDEX%' from pg_indexes "
-                              "where indexname = 'sis_erogazioni_version'") == [(True,)]
+    assert query("warehouse", "select count(*) from raw.sis_erogazioni__main") == [(second.loaded,)]
+    # the version index of every partition is unique
+    assert query("warehouse", "select bool_and(indexdef like 'CREATE UNIQUE INDEX%') from pg_indexes "
+                              "where tablename like 'sis_erogazioni__%'") == [(True,)]
     # analyzed by the loader, for the warehouse build that may follow at once
     assert query("warehouse", "select last_analyze is not null from pg_stat_user_tables "
-                              "where relid = 'raw.sis_erogazioni'::regclass") == [(True,)]
+                              f"where relid = 'raw.sis_erogazioni__b{first.batch_id}'::regclass") == [(True,)]
     assert reconciled()
+
+
+def test_a_raw_table_of_the_earlier_layout_becomes_the_main_partition(platform):
+    """A deployment whose raw tables predate the partitions keeps its rows: the table
+    becomes the main partition at the next bootstrap."""
+    sources.load_dataset(EXAMPLE)
+    databases.extract_table("sis", "erogazioni", CUT_1)
+    with warehouse.connect("warehouse", autocommit=True) as wh:  # rebuild the earlier layout by hand
+        wh.execute("create table raw.old_layout (like raw.sis_erogazioni including defaults)")
+        wh.execute("insert into raw.old_layout select * from raw.sis_erogazioni")
+        wh.execute("alter table raw.old_layout drop column _segment")
+        wh.execute("drop table raw.sis_erogazioni cascade")
+        wh.execute("alter table raw.old_layout rename to sis_erogazioni")
+        wh.execute("create unique index sis_erogazioni_version on raw.sis_erogazioni (id_erogazione, _row_checksum)")
+        before = wh.execute("select count(*) from raw.sis_erogazioni").fetchone()[0]
+    warehouse.forget_bootstrap()
+    warehouse.bootstrap_once()
+    assert query("warehouse", "select c.relkind::text from pg_class c where c.oid = 'raw.sis_erogazioni'::regclass") == [("p",)]
+    assert query("warehouse", "select count(*) from raw.sis_erogazioni__main") == [(before,)]
+    second = databases.extract_table("sis", "erogazioni", CUT_2)
+    assert second.loaded > 0 and reconciled()
 
 
 def test_an_id_repeated_within_one_extraction_stops_the_batch(platform):

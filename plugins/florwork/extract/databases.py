@@ -8,6 +8,11 @@ whole table in memory. They land in ``raw.landing_<table>`` (committed, so Great
 Expectations can read them), are validated, and then, in one transaction, go to
 ``raw.<table>`` (a version not already there) or ``quarantine.source_rows`` with the
 reasons, the ledger row is closed and the mark moves to the cutoff.
+
+A first load (no mark yet: the whole table) is written once instead of twice: it lands
+in ``raw.landing_<table>_first``, a table shaped like a partition of ``raw.<table>``;
+after validation its failing rows move to quarantine and the table itself is attached
+as a partition (``<table>__b<batch id>``), in the same single transaction.
 """
 
 from __future__ import annotations
@@ -86,14 +91,30 @@ def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -
         )
 
 
-def _landing(table: contracts.SourceTable) -> sql.Identifier:
+def _landing(table: contracts.SourceTable, first: bool = False) -> sql.Identifier:
     """The batch's landing table: in the raw schema, since it holds personal data."""
-    return sql.Identifier("raw", f"landing_{table.raw_table}")
+    return sql.Identifier("raw", f"landing_{table.raw_table}{'_first' if first else ''}")
 
 
-def _landing_name(table: contracts.SourceTable) -> str:
+def _landing_name(table: contracts.SourceTable, first: bool = False) -> str:
     """The landing table's name as GX and raw.landing_failures know it."""
-    return f"raw.landing_{table.raw_table}"
+    return f"raw.landing_{table.raw_table}{'_first' if first else ''}"
+
+
+def _create_first_landing(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int) -> None:
+    """The landing table of a first load: logged, shaped like a partition of the raw table
+    for ``_segment`` = the batch id (the check constraint lets the attach skip its scan),
+    plus the landing's own row id and CF flag, dropped before it is attached."""
+    wh.execute(sql.SQL("drop table if exists {}").format(_landing(table, first=True)))
+    wh.execute(sql.SQL(
+        "create table {landing} (like raw.{raw} including defaults, "
+        "_landing_row_id bigint generated always as identity (cache 10000), "
+        "_cf_valid boolean not null default true, "
+        "constraint {check} check (_segment = {batch}))"
+    ).format(landing=_landing(table, first=True), raw=sql.Identifier(table.raw_table),
+             check=sql.Identifier(f"{table.raw_table}__b{batch_id}_segment"), batch=sql.Literal(batch_id)))
+    wh.execute(sql.SQL("alter table {} alter column _segment set default {}, alter column _source_table set default {}")
+               .format(_landing(table, first=True), sql.Literal(batch_id), sql.Literal(table.qualified)))
 
 
 def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
@@ -114,13 +135,15 @@ def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> Non
     wh.execute(
         sql.SQL(
             "create unlogged table if not exists raw.{} ({}, _row_checksum text not null, "
-            "_batch_id bigint not null, _landing_row_id bigint generated always as identity, "
+            "_batch_id bigint not null, _landing_row_id bigint generated always as identity (cache 10000), "
             "_cf_valid boolean not null default true)"
         ).format(sql.Identifier(name), sql.SQL(", ").join(cols))
     )
+    # A sequence that hands out numbers one at a time cost a third of a second a million rows.
+    wh.execute(sql.SQL("alter table raw.{} alter column _landing_row_id set cache 10000").format(sql.Identifier(name)))
 
 
-def _stream(src, wh, table, from_mark, cutoff, batch_id) -> int:
+def _stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier) -> int:
     """Stream the rows changed in the interval into the landing table; return how many."""
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
     where = sql.SQL("aggiornato_il < %(cutoff)s")
@@ -130,7 +153,7 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id) -> int:
         "copy (select {cols}, md5(t::text), {batch} from {src} t where {where}) to stdout"
     ).format(cols=cols, batch=sql.Literal(batch_id), src=sql.Identifier(table.source, table.name), where=where)
     params = {"cutoff": cutoff, "from_mark": from_mark}
-    target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(_landing(table), cols)
+    target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(landing, cols)
     # COPY TO STDOUT yields a row at a time: pass them on in blocks of about 1 MB.
     with src.cursor().copy(query, params) as out, wh.cursor().copy(target) as into:
         block = bytearray()
@@ -144,7 +167,8 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id) -> int:
     return into.cursor.rowcount
 
 
-def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int) -> None:
+def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int,
+                      landing: sql.Identifier) -> None:
     """Mark rows whose CF fails python-stdnum's check (omocodic CFs are valid)."""
     column = table.cf_column
     if not column:
@@ -153,9 +177,7 @@ def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batc
     with wh.cursor(name="cf_scan") as cur:
         cur.itersize = 10_000
         cur.execute(
-            sql.SQL("select distinct {} from {} where _batch_id = %s").format(
-                sql.Identifier(column), _landing(table)
-            ),
+            sql.SQL("select distinct {} from {} where _batch_id = %s").format(sql.Identifier(column), landing),
             (batch_id,),
         )
         for (cf,) in cur:
@@ -164,30 +186,53 @@ def _flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batc
     if invalid:
         wh.execute(
             sql.SQL("update {} set _cf_valid = false where _batch_id = %s and {} = any(%s)").format(
-                _landing(table), sql.Identifier(column)
-            ),
+                landing, sql.Identifier(column)),
             (batch_id, invalid),
         )
 
 
-BULK_MIN_ROWS = 100_000
 ANALYZE_MIN_ROWS = 10_000
 
 
-def _bulk_load(wh: psycopg.Connection, table: contracts.SourceTable, rows: int) -> bool:
-    """Whether to load ``rows`` with the version index dropped and rebuilt.
+def _quarantine_failed(wh, table, batch_id, landing: sql.Identifier, relation: str) -> int:
+    """Copy the landing's failing rows to quarantine, with their reasons (into the temp
+    table ``_failed`` too); return how many rows failed. Inside the batch's transaction."""
+    wh.execute(f"create temp table _failed (landing_row_id, reasons) on commit drop as {quality.FAILURES_BY_ROW}",
+               (relation,))
+    wh.execute("analyze _failed")
+    failed_rows = wh.execute("select count(*) from _failed").fetchone()[0]
+    if failed_rows:
+        # Rows quarantined again (same content as an earlier batch) count as quarantined:
+        # the row is accounted for, once, in quarantine.
+        wh.execute(
+            sql.SQL(
+                "insert into quarantine.source_rows "
+                "(batch_id, source_object, source_key, row_checksum, row_data, reasons) "
+                "select %s, %s, l.{pk}::text, l._row_checksum, "
+                "to_jsonb(l) - '_landing_row_id' - '_batch_id' - '_cf_valid' - '_segment' - '_source_table' "
+                "- '_extracted_at', f.reasons "
+                "from {landing} l join _failed f on f.landing_row_id = l._landing_row_id "
+                "on conflict (source_object, row_checksum) do nothing"
+            ).format(pk=sql.Identifier(table.primary_key), landing=landing),
+            (batch_id, table.qualified),
+        )
+    return failed_rows
 
-    Yes for a batch of at least ``BULK_MIN_ROWS`` that is a quarter of the table or more
-    (rebuilding costs about a third of maintaining for the rows inserted), when the
-    loader owns the table (the bootstrap hands the raw tables to florwork_loader).
-    """
-    if rows < BULK_MIN_ROWS:
-        return False
-    existing, owned = wh.execute(
-        "select greatest(c.reltuples, 0), pg_has_role(current_user, c.relowner, 'MEMBER') "
-        "from pg_class c where c.oid = %s::regclass", (f"raw.{table.raw_table}",)
-    ).fetchone()
-    return owned and rows * 4 >= existing
+
+def _finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation) -> BatchResult:
+    """Close the batch and move the mark (inside the batch's transaction)."""
+    quality.clear_failures(wh, relation)
+    batches.fault_point("before_commit")
+    duplicate = received - loaded - failed_rows
+    batches.close_batch(wh, batch_id, rows_received=received, rows_loaded=loaded,
+                        rows_duplicate=duplicate, rows_quarantined=failed_rows)
+    wh.execute(
+        "insert into ops.extract_state (source_object, high_water_mark, batch_id) values (%s, %s, %s) "
+        "on conflict (source_object) do update set high_water_mark = excluded.high_water_mark, "
+        "batch_id = excluded.batch_id, updated_at = now()",
+        (table.qualified, cutoff, batch_id),
+    )
+    return BatchResult(table.qualified, batch_id, received, loaded, duplicate, failed_rows)
 
 
 def _publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
@@ -199,75 +244,65 @@ def _publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     pk = sql.Identifier(table.primary_key)
     relation = _landing_name(table)
     with wh.transaction():
-        wh.execute(f"create temp table _failed (landing_row_id, reasons) on commit drop as {quality.FAILURES_BY_ROW}",
-                   (relation,))
-        wh.execute("analyze _failed")
-        failed_rows = wh.execute("select count(*) from _failed").fetchone()[0]
-        quarantined = 0 if not failed_rows else wh.execute(
-            sql.SQL(
-                "with q as (insert into quarantine.source_rows "
-                "(batch_id, source_object, source_key, row_checksum, row_data, reasons) "
-                "select %s, %s, l.{pk}::text, l._row_checksum, to_jsonb(l) - '_landing_row_id' - '_batch_id' - '_cf_valid', f.reasons "
-                "from {landing} l join _failed f on f.landing_row_id = l._landing_row_id "
-                "where l._batch_id = %s "
-                "on conflict (source_object, row_checksum) do nothing returning 1) "
-                "select count(*) from q"
-            ).format(pk=pk, landing=landing),
-            (batch_id, table.qualified, batch_id),
-        ).fetchone()[0]
-        bulk = _bulk_load(wh, table, received)
-        version_index = sql.Identifier(f"{table.raw_table}_version")
-        if bulk:
-            # A batch large next to the table (a first load, a backfill): inserting
-            # without the version index and building it after is twice as fast as
-            # maintaining it row by row. Readers of the table wait for the commit.
-            # Versions raw already holds are dropped from the landing first, through the
-            # index: checking them during the insert, with no index, made the planner
-            # rescan the growing table once per row (quadratic: minutes at city scale).
-            wh.execute(sql.SQL("analyze {}").format(landing))
-            wh.execute(sql.SQL("delete from {landing} l using {raw} r where r.{pk} = l.{pk} "
-                               "and r._row_checksum = l._row_checksum").format(landing=landing, raw=raw, pk=pk))
-            wh.execute(sql.SQL("drop index raw.{}").format(version_index))
-            conflict = sql.SQL("")
-        else:
-            conflict = sql.SQL("on conflict ({pk}, _row_checksum) do nothing").format(pk=pk)
+        failed_rows = _quarantine_failed(wh, table, batch_id, landing, relation)
+        # A version is new unless raw holds it: in the main partition (the conflict) or in
+        # a first load's (the probe, through each partition's version index).
         loaded = wh.execute(
             sql.SQL(
                 "with ins as (insert into {raw} ({cols}, _batch_id, _source_table, _row_checksum) "
-                "select {cols}, _batch_id, %s, _row_checksum "
-                "from {landing} l {unfailed}"
-                "{conflict} returning 1) select count(*) from ins"
-            ).format(raw=raw, cols=cols, landing=landing, conflict=conflict, unfailed=sql.SQL(
-                "where not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
+                "select {cols}, _batch_id, %s, _row_checksum from {landing} l "
+                "where not exists (select from {raw} r where r.{pk} = l.{pk} and r._row_checksum = l._row_checksum "
+                "and r._segment <> 0) {unfailed}"
+                "on conflict ({pk}, _row_checksum, _segment) do nothing returning 1) select count(*) from ins"
+            ).format(raw=raw, cols=cols, landing=landing, pk=pk, unfailed=sql.SQL(
+                "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id) "
                 if failed_rows else "")),
             (table.qualified,),
         ).fetchone()[0]
-        if bulk:
-            wh.execute(sql.SQL("create unique index {} on {} ({}, _row_checksum)").format(version_index, raw, pk))
-        # Rows quarantined again (same content as an earlier batch) count as quarantined:
-        # the row is accounted for, once, in quarantine.
-        duplicate = received - loaded - failed_rows
         # The landing table holds this batch only (the table's lock is held): empty it.
         wh.execute(sql.SQL("truncate {}").format(landing))
-        quality.clear_failures(wh, relation)
-        batches.fault_point("before_commit")
-        batches.close_batch(
-            wh, batch_id, rows_received=received, rows_loaded=loaded,
-            rows_duplicate=duplicate, rows_quarantined=failed_rows,
-        )
-        wh.execute(
-            "insert into ops.extract_state (source_object, high_water_mark, batch_id) values (%s, %s, %s) "
-            "on conflict (source_object) do update set high_water_mark = excluded.high_water_mark, "
-            "batch_id = excluded.batch_id, updated_at = now()",
-            (table.qualified, cutoff, batch_id),
-        )
-    if bulk or loaded >= ANALYZE_MIN_ROWS:
+        result = _finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation)
+    if loaded >= ANALYZE_MIN_ROWS:
         # Fresh statistics before the warehouse build plans its queries on this table
         # (it may start seconds later, before autovacuum would have looked).
         wh.execute(sql.SQL("analyze {}").format(raw))
-    log.info("%s: received %s, loaded %s, duplicate %s, quarantined %s (%s new in quarantine)",
-             table.qualified, received, loaded, duplicate, failed_rows, quarantined)
-    return BatchResult(table.qualified, batch_id, received, loaded, duplicate, failed_rows)
+    log.info("%s: received %s, loaded %s, duplicate %s, quarantined %s", table.qualified, received, loaded,
+             result.duplicate, failed_rows)
+    return result
+
+
+def _publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
+    """Publish a first load: its failing rows go to quarantine, versions raw already holds
+    (a reload from scratch) are dropped, and the landing table becomes a partition of raw."""
+    landing = _landing(table, first=True)
+    raw = sql.Identifier("raw", table.raw_table)
+    pk = sql.Identifier(table.primary_key)
+    relation = _landing_name(table, first=True)
+    partition = f"{table.raw_table}__b{batch_id}"
+    with wh.transaction():
+        failed_rows = _quarantine_failed(wh, table, batch_id, landing, relation)
+        if failed_rows:
+            wh.execute(sql.SQL("delete from {} l using _failed f where f.landing_row_id = l._landing_row_id")
+                       .format(landing))
+        duplicate = 0
+        if wh.execute(sql.SQL("select exists (select from {})").format(raw)).fetchone()[0]:
+            wh.execute(sql.SQL("analyze {}").format(landing))
+            duplicate = wh.execute(sql.SQL(
+                "delete from {landing} l where exists (select from {raw} r where r.{pk} = l.{pk} "
+                "and r._row_checksum = l._row_checksum)").format(landing=landing, raw=raw, pk=pk)).rowcount
+        wh.execute(sql.SQL("alter table {} drop column _landing_row_id, drop column _cf_valid, "
+                           "alter column _segment drop default, alter column _source_table drop default")
+                   .format(landing))
+        wh.execute(sql.SQL("alter table {} rename to {}").format(landing, sql.Identifier(partition)))
+        # Builds the partition's version index; the check constraint spares the scan.
+        wh.execute(sql.SQL("alter table {} attach partition raw.{} for values in ({})").format(
+            raw, sql.Identifier(partition), sql.Literal(batch_id)))
+        loaded = received - failed_rows - duplicate
+        result = _finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation)
+    wh.execute(sql.SQL("analyze {}").format(raw))
+    log.info("%s: first load, received %s, loaded %s (partition raw.%s), duplicate %s, quarantined %s",
+             table.qualified, received, loaded, partition, result.duplicate, failed_rows)
+    return result
 
 
 def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
@@ -281,6 +316,7 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             batches.abandon_stale(wh, source_object=table.qualified)
             # Under the table's lock the landing holds what a crashed run left, if anything.
             wh.execute(sql.SQL("truncate {}").format(_landing(table)))
+            wh.execute(sql.SQL("drop table if exists {}").format(_landing(table, first=True)))
             row = wh.execute(
                 "select high_water_mark from ops.extract_state where source_object = %s",
                 (table.qualified,),
@@ -291,19 +327,25 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
                 return BatchResult(table.qualified, None, 0, 0, 0, 0)
             from_mark = mark - SAFETY_OVERLAP if mark is not None else None
             batch_id = batches.open_batch(wh, source, table.qualified, cutoff=cutoff, from_mark=from_mark)
-            quality.prepare(f"{source}__{name}", _landing_name(table))
+            first = mark is None
+            landing = _landing(table, first)
+            if first:  # committed empty, so that GX can find it while the rows stream
+                with wh.transaction():
+                    _create_first_landing(wh, table, batch_id)
+            quality.prepare(f"{source}__{name}", _landing_name(table, first))
             try:
                 check_source_schema(src, table)
                 with wh.transaction():
-                    received = _stream(src, wh, table, from_mark, cutoff, batch_id)
-                    _flag_invalid_cfs(wh, table, batch_id)
+                    received = _stream(src, wh, table, from_mark, cutoff, batch_id, landing)
+                    _flag_invalid_cfs(wh, table, batch_id, landing)
                 batches.fault_point("after_landing")
-                quality.validate_landing(f"{source}__{name}", _landing_name(table), batch_id,
+                quality.validate_landing(f"{source}__{name}", _landing_name(table, first), batch_id,
                                          key_column="_landing_row_id", rows=received)
-                return _publish(wh, table, batch_id, cutoff, received)
+                return (_publish_first if first else _publish)(wh, table, batch_id, cutoff, received)
             except Exception as exc:
                 batches.fail_batch(wh, batch_id, str(exc))
-                wh.execute(sql.SQL("delete from {} where _batch_id = %s").format(_landing(table)), (batch_id,))
+                wh.execute(sql.SQL("truncate {}").format(_landing(table)))
+                wh.execute(sql.SQL("drop table if exists {}").format(_landing(table, first=True)))
                 raise
 
 

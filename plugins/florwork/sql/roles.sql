@@ -67,16 +67,15 @@ begin
     end loop;
 end $$;
 
--- The loader owns the tables of raw it loads: a large batch is loaded with the version
--- index dropped and rebuilt (extract/databases.py), and a loader analyzes what it
--- loaded; both need ownership.
+-- The loader owns the tables of raw it loads: a first load is attached as a partition
+-- (extract/databases.py), and a loader analyzes what it loaded; both need ownership.
 do $$
 declare
     rel record;
 begin
     for rel in
         select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'raw' and c.relkind = 'r' and (c.relname like 'sis\_%' or c.relname like 'partner\_%' or c.relname = 'co_notices')
+        where n.nspname = 'raw' and c.relkind in ('r', 'p') and (c.relname like 'sis\_%' or c.relname like 'partner\_%' or c.relname = 'co_notices')
           and pg_get_userbyid(c.relowner) <> 'florwork_loader'
     loop
         execute format('alter table raw.%I owner to florwork_loader', rel.relname);
