@@ -131,6 +131,30 @@ def _checkpoint(suite_name: str, schema: str, table: str):
     )
 
 
+def retention_days() -> int:
+    """How long GX's store keeps validation results (``FLORWORK_GX_RETENTION_DAYS``,
+    default 400: a year and its comparison month). ``ops.validation_results`` keeps every
+    result regardless."""
+    return int(os.environ.get("FLORWORK_GX_RETENTION_DAYS", "400"))
+
+
+def prune_validation_results(context, before) -> int:
+    """Remove GX's stored validation results that ran before ``before``, and their data
+    docs pages; return how many."""
+    site = data_docs_index().parent / "validations"
+    removed = 0
+    for key in context.validation_results_store.list_keys():
+        run_time = key.run_id.run_time
+        if run_time is None or run_time >= before:
+            continue
+        context.validation_results_store.remove_key(key)
+        suite, run_name, run_at, batch = key.to_tuple()
+        page = site.joinpath(*suite.split("."), run_name, run_at, f"{batch}.html")
+        page.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def build_data_docs() -> Path:
     """Render GX's data docs for the validation results stored since the last build.
 
@@ -139,7 +163,9 @@ def build_data_docs() -> Path:
     are rendered, plus the index: rendering every stored result took 7 s after a
     thousand validations and grew with every run. Results that started up to an hour
     before the last build are rendered again, so one that was still running then is not
-    missed. A file lock keeps two DAGs from writing the site at once.
+    missed. A file lock keeps two DAGs from writing the site at once. Results older than
+    ``retention_days()`` are removed first, with their pages, so that the store and the
+    site do not grow without end.
     """
     import fcntl
     from datetime import datetime, timedelta, timezone
@@ -150,6 +176,9 @@ def build_data_docs() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         context = _context()
         listed_at = datetime.now(timezone.utc)
+        pruned = prune_validation_results(context, listed_at - timedelta(days=retention_days()))
+        if pruned:
+            log.info("removed %s GX validation results older than %s days", pruned, retention_days())
         if marker.exists() and data_docs_index().exists():
             since = datetime.fromisoformat(marker.read_text().strip()) - timedelta(hours=1)
             keys = [k for k in context.validation_results_store.list_keys()

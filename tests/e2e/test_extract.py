@@ -59,6 +59,8 @@ def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
 
     docs = quality.build_data_docs()  # GX's data docs, browsable (the DAGs' last task)
     assert docs == quality.data_docs_index() and "sis__assistiti" in docs.read_text()
+    pages = list((docs.parent / "validations").rglob("*.html"))
+    assert pages
 
     # The same cutoff again: nothing to do. A later cutoff re-reads the overlap:
     # the late row comes again as a duplicate, nothing is added twice.
@@ -225,3 +227,26 @@ def test_a_crash_mid_batch_leaves_nothing_half_loaded(platform, fault):
     assert query("warehouse", "select count(*) from raw.landing_sis_erogazioni") == [(0,)]
     with psycopg.connect(platform.connection_uri("warehouse")) as wh:
         assert wh.execute("select count(*), count(distinct id_erogazione) from raw.sis_erogazioni").fetchone() == (50, 50)
+
+
+def test_gx_keeps_validation_results_for_its_retention_period(platform, monkeypatch):
+    """Results older than the retention are removed from GX's store with their pages at
+    the next data docs build; ops.validation_results keeps them."""
+    from florwork import quality
+
+    sources.load_dataset(EXAMPLE)
+    databases.extract_source("sis", CUT_1)
+    site = quality.build_data_docs().parent / "validations"
+    stored = len(quality._context().validation_results_store.list_keys())
+    kept = query("warehouse", "select count(*) from ops.validation_results")
+    assert stored >= 3 and len(list(site.rglob("*.html"))) == stored
+    assert "validations/sis__assistiti" in quality.data_docs_index().read_text()
+    monkeypatch.setenv("FLORWORK_GX_RETENTION_DAYS", "1")
+    quality.build_data_docs()  # everything is younger than a day: nothing goes
+    assert len(quality._context().validation_results_store.list_keys()) == stored
+    monkeypatch.setenv("FLORWORK_GX_RETENTION_DAYS", "-1")  # everything is older than "tomorrow"
+    quality.build_data_docs()
+    assert quality._context().validation_results_store.list_keys() == []
+    assert list(site.rglob("*.html")) == []
+    assert "validations/sis__" not in quality.data_docs_index().read_text()  # the suites stay listed
+    assert query("warehouse", "select count(*) from ops.validation_results") == kept == [(3,)]
