@@ -99,15 +99,15 @@ def _datasource(url: str):
 # values for the data docs and the observed values of batch-level expectations.
 QUICK_FORMAT = {"result_format": "BOOLEAN_ONLY", "unexpected_index_column_names": ["_landing_row_id"],
                 "return_unexpected_index_query": True}
-DETAILED_FORMAT = {"result_format": "SUMMARY", "unexpected_index_column_names": ["_landing_row_id"],
-                   "return_unexpected_index_query": True}
+DETAILED_FORMAT = {**QUICK_FORMAT, "result_format": "SUMMARY"}
 
 
-def _checkpoint(suite_name: str, schema: str, table: str):
-    """The suite's two checkpoints on its landing table (which holds the batch being loaded):
-    the quick one and the detailed one (see QUICK_FORMAT)."""
+def _checkpoint(suite_name: str, relation: str):
+    """The suite's two checkpoints on its landing table ``relation`` (which holds the batch
+    being loaded): the quick one and the detailed one (see QUICK_FORMAT)."""
     import great_expectations as gx
 
+    schema, table = relation.split(".")
     context = _context()
     datasource = _datasource(config.sqlalchemy_url(config.connection_uri("warehouse"),
                                                    role=config.component_role("loader")))
@@ -138,21 +138,20 @@ def retention_days() -> int:
     return int(os.environ.get("FLORWORK_GX_RETENTION_DAYS", "400"))
 
 
-def prune_validation_results(context, before) -> int:
-    """Remove GX's stored validation results that ran before ``before``, and their data
-    docs pages; return how many."""
+def prune_validation_results(context, keys: list, before) -> list:
+    """Remove from GX's store the validation results among ``keys`` that ran before
+    ``before``, and their data docs pages; return the keys kept."""
     site = data_docs_index().parent / "validations"
-    removed = 0
-    for key in context.validation_results_store.list_keys():
+    kept = []
+    for key in keys:
         run_time = key.run_id.run_time
         if run_time is None or run_time >= before:
+            kept.append(key)
             continue
         context.validation_results_store.remove_key(key)
         suite, run_name, run_at, batch = key.to_tuple()
-        page = site.joinpath(*suite.split("."), run_name, run_at, f"{batch}.html")
-        page.unlink(missing_ok=True)
-        removed += 1
-    return removed
+        site.joinpath(*suite.split("."), run_name, run_at, f"{batch}.html").unlink(missing_ok=True)
+    return kept
 
 
 def build_data_docs() -> Path:
@@ -176,13 +175,13 @@ def build_data_docs() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         context = _context()
         listed_at = datetime.now(timezone.utc)
-        pruned = prune_validation_results(context, listed_at - timedelta(days=retention_days()))
-        if pruned:
-            log.info("removed %s GX validation results older than %s days", pruned, retention_days())
+        stored = context.validation_results_store.list_keys()
+        keys = prune_validation_results(context, stored, listed_at - timedelta(days=retention_days()))
+        if len(keys) < len(stored):
+            log.info("removed %s GX validation results older than %s days", len(stored) - len(keys), retention_days())
         if marker.exists() and data_docs_index().exists():
             since = datetime.fromisoformat(marker.read_text().strip()) - timedelta(hours=1)
-            keys = [k for k in context.validation_results_store.list_keys()
-                    if k.run_id.run_time is None or k.run_id.run_time >= since]
+            keys = [k for k in keys if k.run_id.run_time is None or k.run_id.run_time >= since]
             context.build_data_docs(resource_identifiers=keys)
         else:
             context.build_data_docs()
@@ -201,9 +200,8 @@ def prepare(suite_name: str, relation: str) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    schema, table = relation.split(".")
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-prepare")
-    _prepared[(suite_name, relation)] = executor.submit(_checkpoint, suite_name, schema, table)
+    _prepared[(suite_name, relation)] = executor.submit(_checkpoint, suite_name, relation)
     executor.shutdown(wait=False)
 
 
@@ -211,8 +209,7 @@ def _prepared_checkpoint(suite_name: str, relation: str):
     future = _prepared.pop((suite_name, relation), None)
     if future is not None:
         return future.result()
-    schema, table = relation.split(".")
-    return _checkpoint(suite_name, schema, table)
+    return _checkpoint(suite_name, relation)
 
 
 def reset() -> None:
@@ -234,12 +231,10 @@ def _describe(result) -> tuple[str, str]:
 
 
 def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str,
-                     rows: int | None = None) -> int:
-    """Validate the batch(es) landed in ``relation``; return the number of failing rows.
-
-    ``rows``: how many rows the caller landed, when it emptied the landing table first
-    under its lock, so that it holds these batches alone (otherwise they are counted,
-    and rows of any other batch stop the load).
+                     rows: int) -> int:
+    """Validate the ``rows`` rows landed in ``relation`` for the batch(es); return the
+    number of failing rows. The caller emptied the landing table under its lock before
+    landing them, so it holds these batches alone.
 
     The failing rows' ids and reasons are written to ``raw.landing_failures`` (read them
     with ``failures()`` or join it in SQL): GX returns the SQL query that selects each
@@ -249,18 +244,11 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
     relying on it loaded the 21st bad row.) Raises ``BatchFailed`` on a batch-level
     failure, when most rows fail, or when the failing rows found differ from GX's count.
     """
-    schema, table = relation.split(".")
     batch_ids = batch_id if isinstance(batch_id, list) else [batch_id]
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-        clear_failures(wh, relation)
-        count, others = (rows, 0) if rows is not None else wh.execute(
-            f'select count(*) filter (where _batch_id = any(%(ids)s)), count(*) filter (where _batch_id <> all(%(ids)s)) '
-            f'from "{schema}"."{table}"', {"ids": batch_ids},
-        ).fetchone()
-        if count == 0:
-            return 0
-    if others:
-        raise BatchFailed(f"{relation} holds rows of another batch: a concurrent load? Nothing was loaded.")
+        clear_failures(wh, relation)  # a crashed run's, even when nothing landed now
+    if rows == 0:
+        return 0
     quick, detailed = _prepared_checkpoint(suite_name, relation)
     result = next(iter(quick.run().run_results.values()))
     if not result.success:
@@ -292,7 +280,7 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
                 batch_problems.append(f"{reason}: GX counted {expected} failing rows, its query found {found}")
         failing = wh.execute("select count(distinct row_id) from raw.landing_failures where relation = %s",
                              (relation,)).fetchone()[0]
-        broken = count >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * count
+        broken = rows >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * rows
         common = [r[0] for r in wh.execute(
             "select reason from raw.landing_failures where relation = %s group by reason "
             "order by count(*) desc limit 5", (relation,))] if broken else []
@@ -302,7 +290,7 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
         raise BatchFailed(f"{suite_name}: batch rejected: " + "; ".join(batch_problems))
     if broken:
         raise BatchFailed(
-            f"{suite_name}: {failing} of {count} rows fail validation: the delivery looks "
+            f"{suite_name}: {failing} of {rows} rows fail validation: the delivery looks "
             f"broken, so nothing was loaded. Most common reasons: " + ", ".join(common)
         )
     return failing

@@ -230,8 +230,9 @@ class _Delivery:
     duplicate_of: str | None = None
 
 
-def _land(wh: psycopg.Connection, candidates: list[Path]) -> list[_Delivery]:
-    """Read the run's files in order; stream every parsed row into the landing table.
+def _land(wh: psycopg.Connection, candidates: list[Path]) -> tuple[list[_Delivery], int]:
+    """Read the run's files in order; stream every parsed row into the landing table;
+    return the files and how many rows landed.
 
     One COPY for the whole run: a file costs its rows, not a round trip. A file with the
     content of one already received (or landed earlier in this run) is a duplicate
@@ -267,7 +268,7 @@ def _land(wh: psycopg.Connection, candidates: list[Path]) -> list[_Delivery]:
             for row in parsed.good:
                 cp.write_row([*(row[c] for c in COLUMNS), 0, name, row["_line_number"],
                               row["_row_checksum"], row["_cf_valid"], row["_raw_line"]])
-    return deliveries
+    return deliveries, cp.cursor.rowcount
 
 
 def _open_batches(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
@@ -282,7 +283,7 @@ def _open_batches(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
             "select 'co', name, 'running' from unnest(%s::text[]) with ordinality f(name, n) order by n "
             "returning source_object, batch_id", (names,)).fetchall())
     for d in deliveries:
-        d.batch_id = ids.get(d.path.name) if d.result.status != "duplicate_content" else None
+        d.batch_id = ids.get(d.path.name)
 
 
 def _classify(wh: psycopg.Connection, deliveries: list[_Delivery], failures: dict[int, list[str]]):
@@ -455,13 +456,13 @@ def load_co_files(cutoff: date | None = None) -> dict:
                 and not (cutoff is not None and file_date(p.name) is not None and file_date(p.name) >= cutoff)
             ]
             deliveries: list[_Delivery] = []
+            landed = 0
             if candidates:
                 quality.prepare("co__notices", "raw.landing_co_notices")  # GX's start-up overlaps the reading
-                deliveries = _land(wh, candidates)
+                deliveries, landed = _land(wh, candidates)
             try:
                 _open_batches(wh, deliveries)
                 batches.fault_point("co_after_landing")
-                landed = sum(d.result.rows_read - len(d.bad) for d in deliveries if d.result.status == "loaded")
                 failures: dict[int, list[str]] = {}
                 if landed:
                     quality.validate_landing("co__notices", "raw.landing_co_notices",
