@@ -131,6 +131,10 @@ def test_a_first_load_becomes_a_partition_and_later_loads_skip_its_versions(plat
     assert partitions == [(f"sis_erogazioni__b{first.batch_id}", f"FOR VALUES IN ('{first.batch_id}')"),
                           ("sis_erogazioni__main", "FOR VALUES IN ('0')")]
     assert query("warehouse", f"select count(*) from raw.sis_erogazioni__b{first.batch_id}") == [(51,)]
+    # its version index is the one built while GX validated, adopted by the attach
+    assert query("warehouse", "select indexname from pg_indexes "
+                              f"where tablename = 'sis_erogazioni__b{first.batch_id}'") == [
+        (f"sis_erogazioni__b{first.batch_id}_version",)]
     assert query("warehouse", "select count(*) from pg_tables where tablename like 'landing_sis_erogazioni_first'") == [(0,)]
     second = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap
     assert second.duplicate >= 1
@@ -165,6 +169,40 @@ def test_a_raw_table_of_the_earlier_layout_becomes_the_main_partition(platform):
     assert query("warehouse", "select count(*) from raw.sis_erogazioni__main") == [(before,)]
     second = databases.extract_table("sis", "erogazioni", CUT_2)
     assert second.loaded > 0 and reconciled()
+
+
+def test_checksums_of_the_earlier_md5_scheme_are_recomputed_once(platform):
+    """Raw rows and quarantined rows stored with md5(row::text) checksums get the current
+    checksum at the next bootstrap, so the next load re-reading them adds nothing; the same
+    values stored twice under two md5s (read in two time zones) keep both rows."""
+    sources.load_dataset(EXAMPLE)
+    add_dirt()
+    databases.extract_table("sis", "erogazioni", CUT_1)
+    checksums = "select id_erogazione, _row_checksum from raw.sis_erogazioni order by 1, 2"
+    quarantined = "select source_key, row_checksum from quarantine.source_rows order by 1"
+    current, current_quarantine = query("warehouse", checksums), query("warehouse", quarantined)
+    assert all(c.lstrip("-").isdigit() for _, c in current)  # the 64-bit hash, as text
+    cols = "id_erogazione, id_assistito, tipo_prestazione, mese_competenza, importo, stato, aggiornato_il"
+    with warehouse.connect("warehouse", autocommit=True) as wh:  # what the md5 scheme stored
+        wh.execute(f"update raw.sis_erogazioni set _row_checksum = md5(row({cols})::text)")
+        wh.execute(f"insert into raw.sis_erogazioni ({cols}, _batch_id, _source_table, _segment, _row_checksum) "
+                   f"select {cols}, _batch_id, _source_table, _segment, 'md5-read-in-another-time-zone' "
+                   "from raw.sis_erogazioni where id_erogazione = %s", (current[0][0],))
+        wh.execute("update quarantine.source_rows q set row_checksum = md5(q.row_data::text)")
+        wh.execute("delete from ops.migrations")
+    assert query("warehouse", checksums) != current
+    warehouse.forget_bootstrap()
+    warehouse.bootstrap_once()
+    migrated = query("warehouse", checksums)
+    assert [r for r in migrated if r[1] != "md5-read-in-another-time-zone"] == current
+    assert [r for r in migrated if r[1] == "md5-read-in-another-time-zone"] == [(current[0][0], "md5-read-in-another-time-zone")]
+    assert query("warehouse", quarantined) == current_quarantine
+    before = raw_fingerprint("sis_erogazioni")
+    again = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap
+    assert again.duplicate >= 1 and again.quarantined == 0
+    assert query("warehouse", "select count(*) from quarantine.source_rows") == [(len(current_quarantine),)]
+    assert raw_fingerprint("sis_erogazioni")[0][0] == before[0][0] + again.loaded
+    assert query("warehouse", "select count(*) from ops.migrations") == [(1,)]
 
 
 def test_an_id_repeated_within_one_extraction_stops_the_batch(platform):

@@ -58,6 +58,27 @@ def test_quoted_field_with_separator_and_quote():
     assert co_files.parse_line(text)["denominazione_datore"] == 'Pulizie "Oltrarno"; Soc. Coop.'
 
 
+@pytest.mark.parametrize("text", [
+    line(), line(denominazione_datore="L'Artigiana  "), line(denominazione_datore="a\\b"),
+    line(denominazione_datore="a\rb"), line(denominazione_datore="a\x00b"), line() + ";", "", ";", "a",
+    line(denominazione_datore='"Bar;Tabacchi"'), line(denominazione_datore='"unterminated'),
+    line(denominazione_datore='a"b'),
+])
+def test_fields_are_split_as_the_csv_reader_splits_them(text):
+    """Lines without quotes are split without building a csv.reader: the fields, or the
+    error, must be what the reader gives."""
+    import csv
+
+    def outcome(split):
+        try:
+            return split(text)
+        except csv.Error as exc:
+            return str(exc)
+
+    reader = outcome(lambda t: next(csv.reader([t], delimiter=";", quotechar='"', strict=True), []))
+    assert outcome(co_files.split_fields) == reader
+
+
 def test_bytes_that_are_not_latin1_text():
     with pytest.raises(co_files.RowError, match="not Latin-1 text"):
         co_files.decode_line(b"CO1;ASSUNZIONE\x00;x")

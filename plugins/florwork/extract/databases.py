@@ -18,6 +18,7 @@ as a partition (``<table>__b<batch id>``), in the same single transaction.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,6 +67,10 @@ def _expected_type(coltype: str) -> str:
 
 def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -> None:
     """Fail the batch, saying what changed, when the source table differs from its contract."""
+    if src.info.server_version < 140000:  # the row checksum's hash_record_extended
+        raise batches.BatchFailed(
+            f"the source database of {table.qualified} runs PostgreSQL {src.info.server_version // 10000}: "
+            "the extraction needs PostgreSQL 14 or later")
     actual = dict(
         src.execute(
             "select column_name, data_type from information_schema.columns "
@@ -157,8 +162,9 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier
     if from_mark is not None:
         where = sql.SQL("aggiornato_il > %(from_mark)s and ") + where
     query = sql.SQL(
-        "copy (select {cols}, md5(t::text), {batch} from {src} t where {where}) to stdout"
-    ).format(cols=cols, batch=sql.Literal(batch_id), src=sql.Identifier(table.source, table.name), where=where)
+        "copy (select {cols}, {checksum}, {batch} from {src} where {where}) to stdout"
+    ).format(cols=cols, checksum=warehouse.row_checksum(table), batch=sql.Literal(batch_id),
+             src=sql.Identifier(table.source, table.name), where=where)
     params = {"cutoff": cutoff, "from_mark": from_mark}
     target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(landing, cols)
     # COPY TO STDOUT yields a row at a time: pass them on in blocks of about 1 MB.
@@ -278,6 +284,30 @@ def _publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     return result
 
 
+class _IndexBuild(threading.Thread):
+    """Build a first load's version index on a connection of its own while GX validates
+    the landing table: validation is one query on one core, the index build takes the
+    other (region payments: about 3 s saved). The attach then adopts this index instead
+    of building one. A build that fails (an id repeated within the batch, which the
+    validation reports) leaves no index, and the attach builds it or says why it cannot.
+    """
+
+    def __init__(self, table: contracts.SourceTable, batch_id: int):
+        super().__init__(name=f"index {table.raw_table}", daemon=True)
+        self.statement = sql.SQL("create unique index {} on {} ({}, _row_checksum, _segment)").format(
+            sql.Identifier(f"{table.raw_table}__b{batch_id}_version"), _landing(table, first=True),
+            sql.Identifier(table.primary_key))
+        self.start()
+
+    def run(self) -> None:
+        try:
+            with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as conn:
+                conn.execute(self.statement)
+        except psycopg.Error as exc:
+            log.warning("the version index was not built beside the validation (%s); the attach builds it",
+                        str(exc).strip().splitlines()[0])
+
+
 def _publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     """Publish a first load: its failing rows go to quarantine, versions raw already holds
     (a reload from scratch) are dropped, and the landing table becomes a partition of raw."""
@@ -301,7 +331,8 @@ def _publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
                            "alter column _segment drop default, alter column _source_table drop default")
                    .format(landing))
         wh.execute(sql.SQL("alter table {} rename to {}").format(landing, sql.Identifier(partition)))
-        # Builds the partition's version index; the check constraint spares the scan.
+        # Adopts the version index built during validation (or builds it); the check
+        # constraint spares the scan.
         wh.execute(sql.SQL("alter table {} attach partition raw.{} for values in ({})").format(
             raw, sql.Identifier(partition), sql.Literal(batch_id)))
         loaded = received - failed_rows - duplicate
@@ -344,8 +375,13 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
                     received = _stream(src, wh, table, from_mark, cutoff, batch_id, landing)
                     _flag_invalid_cfs(wh, table, batch_id, landing)
                 batches.fault_point("after_landing")
-                quality.validate_landing(f"{source}__{name}", _landing_name(table, first), batch_id,
-                                         key_column="_landing_row_id", rows=received)
+                index = _IndexBuild(table, batch_id) if first else None
+                try:
+                    quality.validate_landing(f"{source}__{name}", _landing_name(table, first), batch_id,
+                                             key_column="_landing_row_id", rows=received)
+                finally:
+                    if index is not None:
+                        index.join()
                 return (_publish_first if first else _publish)(wh, table, batch_id, cutoff, received)
             except Exception as exc:
                 batches.fail_batch(wh, batch_id, str(exc))

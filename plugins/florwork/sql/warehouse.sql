@@ -143,6 +143,12 @@ create table if not exists ops.warehouse_builds (
     code_version      text
 );
 
+-- One-off changes to stored data (warehouse.py MIGRATIONS), applied once at bootstrap.
+create table if not exists ops.migrations (
+    name              text primary key,
+    applied_at        timestamptz not null default now()
+);
+
 -- Months run by `florwork run`, and their Airflow runs.
 create table if not exists ops.pipeline_months (
     month             date primary key,
