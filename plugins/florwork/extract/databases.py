@@ -155,8 +155,23 @@ def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> Non
     )
 
 
-def _stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier) -> int:
-    """Stream the rows changed in the interval into the landing table; return how many."""
+def _truncated_here(wh: psycopg.Connection, landing: sql.Identifier) -> bool:
+    """Empty ``landing`` in the current transaction, which lets COPY write frozen rows; give
+    up (False) rather than wait if another session holds a lock on it."""
+    try:
+        with wh.transaction():
+            wh.execute("set local lock_timeout = '5s'")
+            wh.execute(sql.SQL("truncate {}").format(landing))
+            wh.execute("set local lock_timeout = default")
+    except psycopg.errors.LockNotAvailable:
+        log.warning("%s is in use: loading it without freezing its rows", landing.as_string(wh))
+        return False
+    return True
+
+
+def _stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier, freeze: bool = False) -> int:
+    """Stream the rows changed in the interval into the landing table; return how many
+    (``freeze``: inside a transaction, on a landing table that was empty)."""
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
     where = sql.SQL("aggiornato_il < %(cutoff)s")
     if from_mark is not None:
@@ -167,6 +182,10 @@ def _stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier
              src=sql.Identifier(table.source, table.name), where=where)
     params = {"cutoff": cutoff, "from_mark": from_mark}
     target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(landing, cols)
+    if freeze and _truncated_here(wh, landing):
+        # Rows written frozen, hint bits set: the validation's scan and the index build
+        # do not rewrite every page after the load (region payments: about 1.5 s).
+        target += sql.SQL(" with (freeze)")
     # COPY TO STDOUT yields a row at a time: pass them on in blocks of about 1 MB.
     with src.cursor().copy(query, params) as out, wh.cursor().copy(target) as into:
         block = bytearray()
@@ -372,7 +391,7 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             try:
                 check_source_schema(src, table)
                 with wh.transaction():
-                    received = _stream(src, wh, table, from_mark, cutoff, batch_id, landing)
+                    received = _stream(src, wh, table, from_mark, cutoff, batch_id, landing, freeze=first)
                     _flag_invalid_cfs(wh, table, batch_id, landing)
                 batches.fault_point("after_landing")
                 index = _IndexBuild(table, batch_id) if first else None
