@@ -288,3 +288,25 @@ def test_gx_keeps_validation_results_for_its_retention_period(platform, monkeypa
     assert list(site.rglob("*.html")) == []
     assert "validations/sis__" not in quality.data_docs_index().read_text()  # the suites stay listed
     assert query("warehouse", "select count(*) from ops.validation_results") == kept == [(3,)]
+
+
+def test_the_relay_reads_copy_output_whole_and_raises_the_source_errors(platform):
+    """copy_out_blocks (libpq-level reads) gives what psycopg's Copy gives, in blocks of
+    about 1 MB, and raises the source's error, mid-stream or before it, leaving the
+    connection usable."""
+    from psycopg import sql
+
+    query = sql.SQL("copy (select x, repeat('é', x % 50) from generate_series(1, 200000) x) to stdout")
+    with warehouse.connect("sis_source", autocommit=True) as src:
+        blocks = list(databases.copy_out_blocks(src, query))
+        with src.cursor().copy(query) as out:
+            expected = b"".join(bytes(chunk) for chunk in out)
+        assert len(blocks) > 1 and all(len(b) >= databases.RELAY_BLOCK for b in blocks[:-1])
+        assert b"".join(blocks) == expected
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            for _ in databases.copy_out_blocks(src, sql.SQL(
+                    "copy (select 1 / (200000 - x) from generate_series(1, 300000) x) to stdout")):
+                pass
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            list(databases.copy_out_blocks(src, sql.SQL("copy (select * from no_such_table) to stdout")))
+        assert src.execute("select 1").fetchone() == (1,)
