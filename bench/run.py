@@ -236,7 +236,8 @@ def summary() -> None:
         ratios = r["extraction"]["ratios"]
         rows.append(
             f"| {s} | {r['data']['payments']:,} | {ratios['florwork_vs_bare']} / "
-            f"{ratios.get('florwork_vs_bare_beyond_fixed', '-')} | {ratios.get('pandas_vs_bare', '-')} | "
+            f"{ratios.get('florwork_vs_bare_beyond_fixed', '-')} | {ratios.get('florwork_vs_bare_relay', '-')} / "
+            f"{ratios.get('florwork_vs_bare_relay_beyond_fixed', '-')} | {ratios.get('pandas_vs_bare', '-')} | "
             f"{ratios.get('dlt_vs_bare', '-')} / {ratios.get('dlt_pyarrow_vs_bare', '-')} | "
             f"{ratios['co_florwork_vs_co_bare']} / {ratios.get('co_florwork_vs_co_bare_beyond_fixed', '-')} | "
             f"{r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
@@ -249,10 +250,11 @@ def summary() -> None:
         extract_growth = data[b]["extraction"]["steps"]["florwork"]["seconds"] / data[a]["extraction"]["steps"]["florwork"]["seconds"]
         growth.append(f"| {a} → {b} | {data_growth:.1f}x | {extract_growth:.1f}x | {full_growth:.1f}x |")
     text = (
-        "| scale | payments | extraction / bare (whole process / beyond the fixed cost) | pandas / bare | "
+        "| scale | payments | extraction / bare (whole process / beyond the fixed cost) | "
+        "extraction / bare through the platform's relay (same) | pandas / bare | "
         "dlt / bare (default / pyarrow) | CO / bare (whole process / beyond the fixed cost) | "
         "dbt full (s) | dbt incremental (s) | incremental / full | `florwork run` one month (s) | "
-        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 12 + "\n" + "\n".join(rows)
+        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
         + "\n\nGrowth from one scale to the next:\n\n| scales | payments | extraction time | dbt full build time |\n"
         "|---|---|---|---|\n" + "\n".join(growth)
         + f"\n\nTargets: extraction ≥ {TARGETS['extraction_vs_bare']}x bare and ahead of pandas and dlt; incremental "
