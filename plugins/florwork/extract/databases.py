@@ -181,8 +181,11 @@ def copy_out_blocks(src: psycopg.Connection, query: sql.Composable) -> Iterator[
     its wait loop, about 0.5 µs of Python a row; here the rows are read from libpq
     directly (``psycopg.pq``, psycopg's public low-level interface): region payments,
     4.4 s of the relay's CPU became 1.7 s. The socket is waited on with ``select``, so
-    signals (a task being stopped) are still handled while the source is slow.
+    signals (a task being stopped) are still handled while the source is slow. ``src``
+    must be in autocommit mode: the query bypasses psycopg's transaction handling.
     """
+    if not src.autocommit:
+        raise ValueError("copy_out_blocks needs a connection in autocommit mode")
     pgconn = src.pgconn
     pgconn.send_query(query.as_bytes(src))
     result = pgconn.get_result()
