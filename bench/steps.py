@@ -41,41 +41,40 @@ def _florwork():
     sys.path.insert(0, str(ROOT / "plugins"))
 
 
-def bare() -> int:
+def _bare_pipe(relay: bool) -> int:
+    """COPY the payments before CUTOFF from the source into an unindexed table: read with
+    psycopg's copy loop, or (``relay``) through the platform's relay."""
     _florwork()
     from florwork import warehouse
+    from florwork.extract import databases
+    from psycopg import sql
 
-    with warehouse.connect("sis_source") as src, warehouse.connect("warehouse") as wh:
+    query = sql.SQL(f"copy (select {COLUMNS} from sis.erogazioni where aggiornato_il < {{}}) to stdout").format(
+        sql.Literal(CUTOFF))
+    with warehouse.connect("sis_source", autocommit=True) as src, warehouse.connect("warehouse") as wh:
         wh.execute("drop table if exists public.bench_copy")
         wh.execute(f"create table public.bench_copy as select {COLUMNS} from raw.sis_erogazioni where false")
-        with src.cursor().copy(f"copy (select {COLUMNS} from sis.erogazioni where aggiornato_il < %s) to stdout",
-                               (CUTOFF,)) as out, \
-                wh.cursor().copy(f"copy public.bench_copy ({COLUMNS}) from stdin") as into:
-            for chunk in out:
-                into.write(chunk)
+        with wh.cursor().copy(f"copy public.bench_copy ({COLUMNS}) from stdin") as into:
+            if relay:
+                for block in databases.copy_out_blocks(src, query):
+                    into.write(block)
+            else:
+                with src.cursor().copy(query) as out:
+                    for chunk in out:
+                        into.write(chunk)
         wh.commit()
         return wh.execute("select count(*) from public.bench_copy").fetchone()[0]
+
+
+def bare() -> int:
+    return _bare_pipe(relay=False)
 
 
 def bare_relay() -> int:
     """The bare pipe, reading the source through the platform's relay (libpq-level reads,
     1 MB writes) instead of psycopg's copy loop: what the bare COPY costs with the same
     plumbing as the platform."""
-    _florwork()
-    from florwork import warehouse
-    from florwork.extract import databases
-    from psycopg import sql
-
-    with warehouse.connect("sis_source", autocommit=True) as src, warehouse.connect("warehouse") as wh:
-        wh.execute("drop table if exists public.bench_copy")
-        wh.execute(f"create table public.bench_copy as select {COLUMNS} from raw.sis_erogazioni where false")
-        query = sql.SQL(f"copy (select {COLUMNS} from sis.erogazioni where aggiornato_il < {{}}) to stdout").format(
-            sql.Literal(CUTOFF))
-        with wh.cursor().copy(f"copy public.bench_copy ({COLUMNS}) from stdin") as into:
-            for block in databases.copy_out_blocks(src, query):
-                into.write(block)
-        wh.commit()
-        return wh.execute("select count(*) from public.bench_copy").fetchone()[0]
+    return _bare_pipe(relay=True)
 
 
 def florwork() -> int:

@@ -108,6 +108,15 @@ def _landing(table: contracts.SourceTable, first: bool = False) -> sql.Identifie
     return sql.Identifier(*_landing_name(table, first).split("."))
 
 
+# What a landing table adds to the rows it holds until they are published: the row id
+# GX reports failing rows by (from an identity sequence caching 10,000 numbers: one
+# handing them out one at a time cost a third of a second a million rows) and the CF flag.
+_ID_CACHE = 10000
+_LANDING_COLUMNS = sql.SQL(
+    f"_landing_row_id bigint generated always as identity (cache {_ID_CACHE}), "
+    "_cf_valid boolean not null default true")
+
+
 def _clear_landings(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
     """Empty the table's landing and drop a first load's (under the table's lock)."""
     wh.execute(sql.SQL("truncate {}").format(_landing(table)))
@@ -119,11 +128,9 @@ def _create_first_landing(wh: psycopg.Connection, table: contracts.SourceTable, 
     for ``_segment`` = the batch id (the check constraint lets the attach skip its scan),
     plus the landing's own row id and CF flag, dropped before it is attached."""
     wh.execute(sql.SQL(
-        "create table {landing} (like raw.{raw} including defaults, "
-        "_landing_row_id bigint generated always as identity (cache 10000), "
-        "_cf_valid boolean not null default true, "
+        "create table {landing} (like raw.{raw} including defaults, {landing_columns}, "
         "constraint {check} check (_segment = {batch}))"
-    ).format(landing=_landing(table, first=True), raw=sql.Identifier(table.raw_table),
+    ).format(landing=_landing(table, first=True), raw=sql.Identifier(table.raw_table), landing_columns=_LANDING_COLUMNS,
              check=sql.Identifier(f"{table.raw_table}__b{batch_id}_segment"), batch=sql.Literal(batch_id)))
     wh.execute(sql.SQL("alter table {} alter column _segment set default {}, alter column _source_table set default {}")
                .format(_landing(table, first=True), sql.Literal(batch_id), sql.Literal(table.qualified)))
@@ -133,27 +140,24 @@ def _ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> Non
     """The landing table: unlogged and without indexes, since it holds one batch in transit.
 
     A crash empties an unlogged table, which is what the next run would do anyway (the
-    batch is abandoned and reloaded from the last committed mark). Its row ids come from
-    an identity sequence that caches 10,000 numbers: one handing them out one at a time
-    cost a third of a second a million rows.
+    batch is abandoned and reloaded from the last committed mark).
     """
-    name = f"landing_{table.raw_table}"
+    landing = _landing(table)
     shape = wh.execute(
         "select c.relpersistence, exists (select from pg_index i where i.indrelid = c.oid), "
         "(select s.seqcache from pg_depend d join pg_sequence s on s.seqrelid = d.objid "
         " where d.refobjid = c.oid and d.deptype = 'i') "
-        "from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'raw' and c.relname = %s",
-        (name,),
+        "from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
+        _landing_name(table).split("."),
     ).fetchone()
-    if shape is not None and shape != ("u", False, 10000):  # an older layout: it only ever holds a batch in transit
-        wh.execute(sql.SQL("drop table raw.{}").format(sql.Identifier(name)))
+    if shape is not None and shape != ("u", False, _ID_CACHE):  # an older layout: it only holds a batch in transit
+        wh.execute(sql.SQL("drop table {}").format(landing))
     cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
     wh.execute(
         sql.SQL(
-            "create unlogged table if not exists raw.{} ({}, _row_checksum text not null, "
-            "_batch_id bigint not null, _landing_row_id bigint generated always as identity (cache 10000), "
-            "_cf_valid boolean not null default true)"
-        ).format(sql.Identifier(name), sql.SQL(", ").join(cols))
+            "create unlogged table if not exists {} ({}, _row_checksum text not null, "
+            "_batch_id bigint not null, {})"
+        ).format(landing, sql.SQL(", ").join(cols), _LANDING_COLUMNS)
     )
 
 
