@@ -102,26 +102,44 @@ def file_date(name: str) -> date | None:
         return None
 
 
-def _parse_date(value: str, column: str) -> date | None:
-    if value == "":
-        return None
+@functools.lru_cache(maxsize=1 << 14)
+def _date_value(value: str) -> date | str:
+    """The date a dd/mm/yyyy text stands for, or why it is not one (cached: a file's
+    dates repeat)."""
     if not _DATE.match(value):
-        raise RowError(f"{column} is not a dd/mm/yyyy date: {value!r}")
+        return "is not a dd/mm/yyyy date: {!r}".format(value)
     try:
         return date(int(value[6:]), int(value[3:5]), int(value[:2]))
     except ValueError:
-        raise RowError(f"{column} is an impossible date: {value}") from None
+        return f"is an impossible date: {value}"
 
 
-def _parse_decimal(value: str, column: str) -> Decimal | None:
-    if value == "":
+def _parse_date(value: str | None, column: str) -> date | None:
+    if not value:
         return None
+    parsed = _date_value(value)
+    if isinstance(parsed, str):
+        raise RowError(f"{column} {parsed}")
+    return parsed
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _decimal_value(value: str) -> Decimal | str:
     if not _DECIMAL.match(value):
-        raise RowError(f"{column} is not a decimal with a comma: {value!r}")
+        return "is not a decimal with a comma: {!r}".format(value)
     try:
         return Decimal(value.replace(",", "."))
     except InvalidOperation:
-        raise RowError(f"{column} is not a decimal: {value!r}") from None
+        return "is not a decimal: {!r}".format(value)
+
+
+def _parse_decimal(value: str | None, column: str) -> Decimal | None:
+    if not value:
+        return None
+    parsed = _decimal_value(value)
+    if isinstance(parsed, str):
+        raise RowError(f"{column} {parsed}")
+    return parsed
 
 
 def decode_line(raw: bytes) -> str:
@@ -158,13 +176,10 @@ def parse_line(text: str) -> dict:
     fields = split_fields(text)
     if len(fields) != len(COLUMNS):
         raise RowError(f"expected {len(COLUMNS)} fields, found {len(fields)}")
-    row: dict = dict(zip(COLUMNS, fields))
+    row: dict = dict(zip(COLUMNS, [value or None for value in fields]))  # an empty field is null
     for column in DATE_COLUMNS:
         row[column] = _parse_date(row[column], column)
     row["ore_settimanali"] = _parse_decimal(row["ore_settimanali"], "ore_settimanali")
-    for column in COLUMNS:
-        if row[column] == "":
-            row[column] = None
     for column in ("id_comunicazione", "tipo_evento", "data_invio", "cf_lavoratore"):
         if row[column] is None:
             raise RowError(f"{column} is empty")
@@ -180,7 +195,11 @@ def parse_line(text: str) -> dict:
 
 def parse_file(path: Path) -> ParsedFile:
     """Parse a whole file; raise RowError when the file itself cannot be read."""
-    data = path.read_bytes()
+    return parse_bytes(path.read_bytes())
+
+
+def parse_bytes(data: bytes) -> ParsedFile:
+    """Parse a whole file's content; raise RowError when the file itself cannot be read."""
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -224,14 +243,6 @@ _LANDED = [*COLUMNS, "_batch_id", "_file_name", "_line_number", "_row_checksum",
 _COLS = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass
 class _Delivery:
     """One file of the run: what it is, and what became of it."""
@@ -245,44 +256,61 @@ class _Delivery:
     duplicate_of: str | None = None
 
 
-def _land(wh: psycopg.Connection, candidates: list[Path]) -> tuple[list[_Delivery], int]:
+FILES_PER_ROUND = 256
+
+
+def _read(paths: list[Path]) -> list[tuple[_Delivery, bytes]]:
+    """Read files whole (a day's notices: a few MB at most), each once: its sha256 and its
+    parsing use the same bytes."""
+    read = []
+    for path in paths:
+        data = path.read_bytes()
+        read.append((_Delivery(path, hashlib.sha256(data).hexdigest(), len(data), path.stat().st_mtime,
+                               FileResult(path.name, "loaded")), data))
+    return read
+
+
+def _land(wh: psycopg.Connection, lookup: psycopg.Connection, candidates: list[Path]) -> tuple[list[_Delivery], int]:
     """Read the run's files in order; stream every parsed row into the landing table;
     return the files and how many rows landed.
 
-    One COPY for the whole run: a file costs its rows, not a round trip. A file with the
-    content of one already received (or landed earlier in this run) is a duplicate
-    delivery; one that cannot be read is rejected with its reason.
+    One COPY for the whole run: a file costs its rows, not a round trip. Files are read
+    FILES_PER_ROUND at a time, and their sha256s are looked up in the registry at once
+    (on ``lookup``, since ``wh`` is busy with the COPY). A file with the content of one
+    already received (or landed earlier in this run) is a duplicate delivery; one that
+    cannot be read is rejected with its reason.
     """
-    deliveries = []
-    for path in candidates:
-        stat = path.stat()
-        deliveries.append(_Delivery(path, _sha256(path), stat.st_size, stat.st_mtime, FileResult(path.name, "loaded")))
-    received = dict(wh.execute(
-        "select distinct on (sha256) sha256, file_name from ops.co_files where sha256 = any(%s) "
-        "and status <> 'rejected' order by sha256, processed_at",
-        ([d.sha for d in deliveries],)).fetchall())
+    deliveries: list[_Delivery] = []
+    received: dict[str, str] = {}
     with wh.transaction(), wh.cursor().copy(
             sql.SQL("copy raw.landing_co_notices ({}) from stdin").format(
                 sql.SQL(", ").join(map(sql.Identifier, _LANDED)))) as cp:
-        for d in deliveries:
-            name = d.path.name
-            if d.sha in received:
-                d.duplicate_of = received[d.sha]
-                d.result = FileResult(name, "duplicate_content", message=f"same content as {d.duplicate_of}")
-                continue
-            try:
-                if not FILE_NAME.match(name) or file_date(name) is None:
-                    raise RowError("the name does not follow CO_YYYYMMDD[_N].csv")
-                parsed = parse_file(d.path)
-            except RowError as exc:
-                d.result = FileResult(name, "rejected", message=str(exc))
-                d.bad = [(None, None, f"file rejected: {exc}")]
-                continue
-            received[d.sha] = name
-            d.bad, d.result.rows_read = parsed.bad, parsed.rows_read
-            for row in parsed.good:
-                cp.write_row([*(row[c] for c in COLUMNS), 0, name, row["_line_number"],
-                              row["_row_checksum"], row["_cf_valid"], row["_raw_line"]])
+        for start in range(0, len(candidates), FILES_PER_ROUND):
+            files = _read(candidates[start:start + FILES_PER_ROUND])
+            received.update(lookup.execute(
+                "select distinct on (sha256) sha256, file_name from ops.co_files where sha256 = any(%s) "
+                "and status <> 'rejected' order by sha256, processed_at",
+                ([d.sha for d, _ in files],)).fetchall())
+            for d, data in files:
+                deliveries.append(d)
+                name = d.path.name
+                if d.sha in received:
+                    d.duplicate_of = received[d.sha]
+                    d.result = FileResult(name, "duplicate_content", message=f"same content as {d.duplicate_of}")
+                    continue
+                try:
+                    if not FILE_NAME.match(name) or file_date(name) is None:
+                        raise RowError("the name does not follow CO_YYYYMMDD[_N].csv")
+                    parsed = parse_bytes(data)
+                except RowError as exc:
+                    d.result = FileResult(name, "rejected", message=str(exc))
+                    d.bad = [(None, None, f"file rejected: {exc}")]
+                    continue
+                received[d.sha] = name
+                d.bad, d.result.rows_read = parsed.bad, parsed.rows_read
+                for row in parsed.good:
+                    cp.write_row([*(row[c] for c in COLUMNS), 0, name, row["_line_number"],
+                                  row["_row_checksum"], row["_cf_valid"], row["_raw_line"]])
     return deliveries, cp.cursor.rowcount
 
 
@@ -301,63 +329,120 @@ def _open_batches(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
         d.batch_id = ids.get(d.path.name)
 
 
-def _classify(wh: psycopg.Connection, deliveries: list[_Delivery], failures: dict[int, list[str]]):
-    """Decide the fate of every landed row, in delivery order (file, then line).
+_FILE_BATCHES = """
+create temp table co_file_batches on commit drop as
+select * from unnest(%s::text[], %s::bigint[]) f(file_name, batch_id)"""
+# The fate of every landed row, decided in delivery order (the landing row id: file,
+# then line) as sets, in three steps: see _classify. Each is a temporary table with its
+# key and statistics, so that every join is planned on real sizes.
+_LANDED_ROWS = """
+create temp table co_landed on commit drop as
+with landed as (
+    select l._landing_row_id as row_id, l._file_name as file_name, l.id_comunicazione as notice_id,
+           l.tipo_evento as event, l.id_comunicazione_rif as ref, l._row_checksum as checksum,
+           f.reasons, k._row_checksum as received_checksum, w.notice_id is not null as waiting
+    from raw.landing_co_notices l
+    left join (select row_id, string_agg(reason, '; ' order by position) as reasons from raw.landing_failures
+               where relation = 'raw.landing_co_notices' group by row_id) f on f.row_id = l._landing_row_id
+    left join raw.co_notices k on k.id_comunicazione = l.id_comunicazione
+    left join (select distinct parsed->>'id_comunicazione' as notice_id from quarantine.co_rows
+               where is_pending and released_at is null) w on w.notice_id = l.id_comunicazione
+)
+select landed.*,
+       -- a valid row of a notice neither received nor waiting (a new notice): its notice's first such row
+       case when reasons is null and received_checksum is null and not waiting
+            then first_value(row_id) over new end as first_row,
+       case when reasons is null and received_checksum is null and not waiting
+            then first_value(checksum) over new end as first_checksum
+from landed
+window new as (partition by notice_id, reasons is null and received_checksum is null and not waiting
+               order by row_id)"""
+# The first rows of new notices that load: those needing no relationship from the run
+# (none at all, or one already in raw), then, step by step, those whose relationship's
+# first row loaded before them.
+_LOADED_FIRSTS = """
+create temp table co_loaded on commit drop as
+with recursive
+firsts as (
+    select n.row_id, n.event in ({events}) and r.id_comunicazione is null as needs_run_ref, rf.first_row as ref_row
+    from co_landed n
+    left join raw.co_notices r on r.id_comunicazione = n.ref
+    left join co_landed rf on rf.notice_id = n.ref and rf.row_id = rf.first_row
+    where n.row_id = n.first_row
+),
+loaded (row_id) as (
+    select row_id from firsts where not needs_run_ref
+    union all
+    select f.row_id from firsts f join loaded p on p.row_id = f.ref_row
+    where f.needs_run_ref and f.ref_row < f.row_id
+)
+select row_id from loaded"""
+_OUTCOMES = """
+create temp table co_outcomes on commit drop as
+with fate as (
+    select l.row_id, l.file_name, l.reasons, l.notice_id,
+           case when l.reasons is not null then 'quarantined'
+                when l.received_checksum is not null then
+                     case when l.received_checksum = l.checksum then 'duplicate' else 'conflict' end
+                when l.waiting then 'duplicate'
+                when l.row_id = l.first_row then
+                     case when l.row_id in (select row_id from co_loaded) then 'loaded' else 'pending' end
+                when l.first_row in (select row_id from co_loaded) then
+                     case when l.checksum = l.first_checksum then 'duplicate' else 'conflict' end
+                else 'duplicate'  -- the notice's first row waits: so does the notice
+           end as outcome
+    from co_landed l
+)
+select f.row_id, m.batch_id,
+       case when f.outcome = 'conflict' then 'quarantined' else f.outcome end as outcome,
+       case f.outcome when 'quarantined' then f.reasons
+                      when 'conflict' then format('id_comunicazione %s already received with other content', f.notice_id)
+                      when 'pending' then {pending} end as reason
+from fate f join co_file_batches m using (file_name)
+order by f.row_id"""
 
-    Returns the accepted landing rows and the quarantined ones (row id, reason,
-    pending). A row fails validation; repeats a notice already received (a duplicate if
-    the content is the same, quarantined if not); repeats one already waiting; waits for
-    a relationship not received yet (``PENDING_REASON``); or is accepted, and then
-    counts as received for the rows after it. Only ids and checksums are read here;
-    the rows move in SQL.
+
+def _classify(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
+    """Decide the fate of every landed row into the temporary table ``co_outcomes``
+    (row id, batch, outcome, reason; dropped at commit), and count it in its file's result.
+
+    In delivery order (file, then line), a row: fails validation (its reasons are in
+    raw.landing_failures); repeats a notice already received (a duplicate if the
+    content is the same, quarantined if not); repeats one already waiting (a
+    duplicate); waits for a relationship not received yet (``PENDING_REASON``); or is
+    loaded, and then counts as received for the rows after it. One SQL statement does it
+    as a set: a notice new to the warehouse is decided by its first valid row, which
+    loads unless it needs a relationship that is neither in raw nor a notice loaded
+    earlier in the run (a recursive walk along the references, each to an earlier row);
+    its later rows are duplicates or conflicts of that first row, or duplicates of a
+    waiting one. Nothing per row passes through Python, whatever the run's size.
     """
-    by_name = {d.path.name: d for d in deliveries}
-    rows = wh.execute(
-        "select _landing_row_id, _file_name, id_comunicazione, tipo_evento, id_comunicazione_rif, _row_checksum "
-        "from raw.landing_co_notices order by _landing_row_id").fetchall()
-    ids = list({r[2] for r in rows} | {r[4] for r in rows if r[4]})
-    known = dict(wh.execute(
-        "select id_comunicazione, _row_checksum from raw.co_notices where id_comunicazione = any(%s)", (ids,)
-    ).fetchall())
-    pending_ids = {r[0] for r in wh.execute(
-        "select parsed->>'id_comunicazione' from quarantine.co_rows "
-        "where is_pending and released_at is null and parsed->>'id_comunicazione' = any(%s)", (ids,)
-    ).fetchall()}
-    accepted: list[int] = []
-    quarantined: list[tuple[int, str, bool]] = []
-    for row_id, name, notice_id, event, ref, checksum in rows:
-        result = by_name[name].result
-        if row_id in failures:
-            quarantined.append((row_id, "; ".join(failures[row_id]), False))
-            result.rows_quarantined += 1
-        elif notice_id in known:
-            if known[notice_id] == checksum:
-                result.rows_duplicate += 1
-            else:
-                quarantined.append((row_id, f"id_comunicazione {notice_id} already received with other content", False))
-                result.rows_quarantined += 1
-        elif notice_id in pending_ids:
-            result.rows_duplicate += 1  # the same notice already waits in quarantine
-        elif event in EVENTS_WITH_REFERENCE and ref not in known:
-            quarantined.append((row_id, PENDING_REASON, True))
-            pending_ids.add(notice_id)
-            result.rows_quarantined += 1
-        else:
-            accepted.append(row_id)
-            known[notice_id] = checksum
-            result.rows_loaded += 1
-    return accepted, quarantined
+    files = [d for d in deliveries if d.batch_id is not None]
+    wh.execute(_FILE_BATCHES, ([d.path.name for d in files], [d.batch_id for d in files]))
+    wh.execute(_LANDED_ROWS)
+    wh.execute("alter table co_landed add primary key (row_id)")
+    wh.execute("create index on co_landed (notice_id) where row_id = first_row")
+    wh.execute("analyze co_landed")
+    wh.execute(sql.SQL(_LOADED_FIRSTS).format(events=sql.SQL(", ").join(map(sql.Literal, EVENTS_WITH_REFERENCE))))
+    wh.execute("alter table co_loaded add primary key (row_id)")
+    wh.execute("analyze co_loaded")
+    wh.execute(sql.SQL(_OUTCOMES).format(pending=sql.Literal(PENDING_REASON)))
+    wh.execute("alter table co_outcomes add primary key (row_id)")
+    wh.execute("analyze co_outcomes")
+    results = {d.batch_id: d.result for d in files}
+    for batch_id, loaded, duplicate, quarantined in wh.execute(
+            "select batch_id, count(*) filter (where outcome = 'loaded'), count(*) filter (where outcome = 'duplicate'), "
+            "count(*) filter (where outcome in ('quarantined', 'pending')) from co_outcomes group by batch_id"):
+        result = results[batch_id]
+        result.rows_loaded, result.rows_duplicate, result.rows_quarantined = loaded, duplicate, quarantined
 
 
-def _publish(wh: psycopg.Connection, deliveries: list[_Delivery], failures: dict[int, list[str]]) -> None:
+def _publish(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
     """Move the run's validated rows to raw and quarantine, close the batches and
     register the files, in one transaction."""
     files = [d for d in deliveries if d.batch_id is not None]
-    batch_of = (sql.SQL("join unnest(%(files)s::text[], %(batches)s::bigint[]) m(file_name, batch_id) "
-                        "on m.file_name = l._file_name"))
-    mapping = {"files": [d.path.name for d in files], "batches": [d.batch_id for d in files]}
     with wh.transaction():
-        accepted, quarantined = _classify(wh, deliveries, failures)
+        _classify(wh, deliveries)
         for d in files:
             if d.result.status == "loaded":  # a rejected file's line counts no row
                 d.result.rows_quarantined += len(d.bad)
@@ -366,24 +451,19 @@ def _publish(wh: psycopg.Connection, deliveries: list[_Delivery], failures: dict
             for d in files:
                 for line, raw_line, reason in d.bad:
                     cp.write_row([d.batch_id, d.path.name, line, raw_line, reason])
-        if quarantined:
-            row_ids, reasons, pending = map(list, zip(*quarantined))
-            wh.execute(sql.SQL(
-                "insert into quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason, is_pending, parsed) "
-                "select m.batch_id, l._file_name, l._line_number, l._raw_line, q.reason, q.pending, "
-                "case when q.pending then to_jsonb(l) - '_landing_row_id' - '_raw_line' "
-                "|| jsonb_build_object('_batch_id', m.batch_id) end "
-                "from unnest(%(ids)s::bigint[], %(reasons)s::text[], %(pending)s::boolean[]) "
-                "with ordinality q(row_id, reason, pending, n) "
-                "join raw.landing_co_notices l on l._landing_row_id = q.row_id {batch_of} order by q.n"
-            ).format(batch_of=batch_of), {**mapping, "ids": row_ids, "reasons": reasons, "pending": pending})
-        if accepted:
-            wh.execute(sql.SQL(
-                "insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
-                "select {cols}, m.batch_id, l._file_name, l._line_number, l._row_checksum "
-                "from raw.landing_co_notices l {batch_of} where l._landing_row_id = any(%(accepted)s) "
-                "order by l._landing_row_id"
-            ).format(cols=_COLS, batch_of=batch_of), {**mapping, "accepted": accepted})
+        wh.execute(
+            "insert into quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason, is_pending, parsed) "
+            "select o.batch_id, l._file_name, l._line_number, l._raw_line, o.reason, o.outcome = 'pending', "
+            "case when o.outcome = 'pending' then to_jsonb(l) - '_landing_row_id' - '_raw_line' "
+            "|| jsonb_build_object('_batch_id', o.batch_id) end "
+            "from co_outcomes o join raw.landing_co_notices l on l._landing_row_id = o.row_id "
+            "where o.outcome in ('quarantined', 'pending') order by o.row_id")
+        wh.execute(sql.SQL(
+            "insert into raw.co_notices ({cols}, _batch_id, _file_name, _line_number, _row_checksum) "
+            "select {landed}, o.batch_id, l._file_name, l._line_number, l._row_checksum "
+            "from co_outcomes o join raw.landing_co_notices l on l._landing_row_id = o.row_id "
+            "where o.outcome = 'loaded' order by o.row_id"
+        ).format(cols=_COLS, landed=sql.SQL(", ").join(sql.SQL("l.") + sql.Identifier(c) for c in COLUMNS)))
         if files:
             r = [d.result for d in files]
             wh.execute(
@@ -474,18 +554,18 @@ def load_co_files(cutoff: date | None = None) -> dict:
             landed = 0
             if candidates:
                 quality.prepare("co__notices", "raw.landing_co_notices")  # GX's start-up overlaps the reading
-                deliveries, landed = _land(wh, candidates)
+                with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as lookup:
+                    deliveries, landed = _land(wh, lookup, candidates)
+                wh.execute("analyze raw.landing_co_notices")  # plans for GX's queries and the publishing joins
             try:
                 _open_batches(wh, deliveries)
                 batches.fault_point("co_after_landing")
-                failures: dict[int, list[str]] = {}
                 if landed:
                     quality.validate_landing("co__notices", "raw.landing_co_notices",
                                              [d.batch_id for d in deliveries if d.batch_id], key_column="_landing_row_id",
                                              rows=landed)
-                    failures = quality.failures(wh, "raw.landing_co_notices")
                 if deliveries:
-                    _publish(wh, deliveries, failures)
+                    _publish(wh, deliveries)
             except Exception as exc:
                 opened = [d.batch_id for d in deliveries if d.batch_id is not None]
                 if opened:

@@ -82,6 +82,9 @@ create table if not exists quarantine.co_rows (
     released_batch_id bigint references ops.batches,
     released_at       timestamptz
 );
+-- The notices waiting for their relationship, by id: each CO run looks its notices up here.
+create index if not exists co_rows_waiting on quarantine.co_rows ((parsed->>'id_comunicazione'))
+    where is_pending and released_at is null;
 
 create table if not exists raw.co_notices (
     id_comunicazione      text not null,
