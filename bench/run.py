@@ -32,10 +32,15 @@ from common import FLORWORK, RESULTS, ROOT, machine, python, save, state_env, ti
 DLT_PYTHON = ROOT / "bench" / ".venv-dlt" / "bin" / "python"
 EXTRACTION_STEPS = ("bare", "bare_relay", "florwork", "pandas", "dlt", "dlt_pyarrow")
 CO_STEPS = ("co_bare", "co_florwork")
+# CO at ten times the scale's volume: the same steps on a folder where every day's file
+# holds its notices ten times over, with the ids re-keyed (bench/steps.py co_volume).
+CO_VOLUME = 10
+CO_VOLUME_STEPS = {f"co_bare_x{CO_VOLUME}": "co_bare", f"co_florwork_x{CO_VOLUME}": "co_florwork"}
+BASELINES = {"florwork": "bare", "co_florwork": "co_bare", f"co_florwork_x{CO_VOLUME}": f"co_bare_x{CO_VOLUME}"}
 # Steps also run on a small input (about a thousand payments, three days of CO files):
 # its time is the step's fixed cost, and the rows beyond it over the time beyond it are
 # the step's throughput once started (what a larger delivery would see).
-SMALL_STEPS = ("bare", "bare_relay", "florwork", "co_bare", "co_florwork")
+SMALL_STEPS = ("bare", "bare_relay", "florwork", "co_bare", "co_florwork", *CO_VOLUME_STEPS)
 TARGETS = {"extraction_vs_bare": 0.5, "incremental_vs_full_at_region": 0.1, "python_peak_rss_mb_at_region": 1024}
 
 
@@ -91,8 +96,9 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
     env.update(BENCH_SOURCE_URL=urls["source"], BENCH_WAREHOUSE_URL=urls["warehouse"])
     small = helper("small_inputs", env)
     small.pop("in_process_seconds", None)
+    volume = helper("co_volume", env, str(CO_VOLUME))
     steps = {}
-    for name in (*EXTRACTION_STEPS, *CO_STEPS):
+    for name in (*EXTRACTION_STEPS, *CO_STEPS, *CO_VOLUME_STEPS):
         if only_steps and name not in only_steps:
             if previous and name in previous.get("steps", {}):
                 steps[name] = {"measured_at": previous_at, **previous["steps"][name]}
@@ -100,12 +106,15 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
         if name.startswith("dlt") and not DLT_PYTHON.exists():
             print(f"  {name}: skipped ({DLT_PYTHON} missing: `make bench` installs it)")
             continue
+        function, step_env = name, env
+        if name in CO_VOLUME_STEPS:
+            function, step_env = CO_VOLUME_STEPS[name], {**env, "AIRFLOW_VAR_CO_LANDING_DIR": volume["landing"]}
         reset_loads(env)
-        steps[name] = step(name, env)
+        steps[name] = step(function, step_env)
         steps[name]["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         if name in SMALL_STEPS:
             reset_loads(env)
-            steps[name]["small"] = {k: v for k, v in step(name, {**env, **small}).items()
+            steps[name]["small"] = {k: v for k, v in step(function, {**step_env, **small}).items()
                                     if k in ("rows", "seconds", "in_process_seconds")}
     for name, result in steps.items():
         result["rows_per_s"] = round(result["rows"] / result["seconds"])
@@ -118,10 +127,12 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
             result["rows_per_s_beyond_fixed"] = round(extra_rows / extra_seconds)
     ratios = {f"{name}_vs_bare": round(steps[name]["rows_per_s"] / steps["bare"]["rows_per_s"], 3)
               for name in EXTRACTION_STEPS if name in steps and name != "bare"}
-    ratios["co_florwork_vs_co_bare"] = round(steps["co_florwork"]["rows_per_s"] / steps["co_bare"]["rows_per_s"], 3)
+    for name, base in BASELINES.items():
+        if name.startswith("co_") and name in steps and base in steps:
+            ratios[f"{name}_vs_{base}"] = round(steps[name]["rows_per_s"] / steps[base]["rows_per_s"], 3)
     if "bare_relay" in steps:  # against the bare pipe through the platform's own relay
         ratios["florwork_vs_bare_relay"] = round(steps["florwork"]["rows_per_s"] / steps["bare_relay"]["rows_per_s"], 3)
-    for name, base in (("florwork", "bare"), ("florwork", "bare_relay"), ("co_florwork", "co_bare")):
+    for name, base in (*BASELINES.items(), ("florwork", "bare_relay")):
         if base not in steps:
             continue
         if "rows_per_s_beyond_fixed" in steps[name] and "rows_per_s_beyond_fixed" in steps[base]:
@@ -177,10 +188,10 @@ def markdown(scale: str, r: dict) -> str:
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     ratios = r["extraction"]["ratios"]
     for name, s in r["extraction"]["steps"].items():
-        ratio = ratios.get(f"{name}_vs_bare") or ratios.get(f"{name}_vs_co_bare") or (1.0 if name in ("bare", "co_bare")
-                                                                                      else None)
-        beyond = (ratios.get(f"{name}_vs_bare_beyond_fixed") or ratios.get(f"{name}_vs_co_bare_beyond_fixed")
-                  or (1.0 if name in ("bare", "co_bare") and "small" in s else "-"))
+        base = BASELINES.get(name, "bare")
+        is_base = name in BASELINES.values()
+        ratio = ratios.get(f"{name}_vs_{base}") or (1.0 if is_base else None)
+        beyond = ratios.get(f"{name}_vs_{base}_beyond_fixed") or (1.0 if is_base and "small" in s else "-")
         lines.append(f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
                      f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} "
                      f"| {s.get('fixed_seconds', '-')} | {s['rows_per_s_beyond_fixed']:,} | {beyond} "
@@ -198,7 +209,10 @@ def markdown(scale: str, r: dict) -> str:
         si = r["extraction"]["small_inputs"]
         lines += ["", f"Fixed cost: the same step on payments changed before {si['BENCH_CUTOFF']} (about a thousand) "
                       f"and on the CO files of the days before {si['BENCH_CO_BEFORE']}. Rows/s beyond it: the rows "
-                      "beyond the small run's over the seconds beyond its time."]
+                      "beyond the small run's over the seconds beyond its time.",
+                  "", f"`_x{CO_VOLUME}` steps: the CO files at {CO_VOLUME} times the scale's volume (every day's file "
+                      f"holds its notices {CO_VOLUME} times over, ids re-keyed): the same files, days and dirt, "
+                      "more notices per file."]
     p = r["pipeline"]
     lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
     if "catch_up_12_months" in p:
@@ -230,7 +244,7 @@ def summary() -> None:
     for s in scales:
         r = data[s]
         steps = r["extraction"]["steps"]
-        python_rss = max(v["peak_rss_mb"] for k, v in steps.items() if k in ("florwork", "co_florwork"))
+        python_rss = max(v["peak_rss_mb"] for k, v in steps.items() if k in ("florwork", *BASELINES))
         python_rss = max(python_rss, r["pipeline"]["one_new_month"]["peak_rss_mb"],
                          r["pipeline"]["dbt_full_refresh"]["peak_rss_mb"])
         ratios = r["extraction"]["ratios"]
@@ -240,6 +254,8 @@ def summary() -> None:
             f"{ratios.get('florwork_vs_bare_relay_beyond_fixed', '-')} | {ratios.get('pandas_vs_bare', '-')} | "
             f"{ratios.get('dlt_vs_bare', '-')} / {ratios.get('dlt_pyarrow_vs_bare', '-')} | "
             f"{ratios['co_florwork_vs_co_bare']} / {ratios.get('co_florwork_vs_co_bare_beyond_fixed', '-')} | "
+            f"{ratios.get(f'co_florwork_x{CO_VOLUME}_vs_co_bare_x{CO_VOLUME}', '-')} / "
+            f"{ratios.get(f'co_florwork_x{CO_VOLUME}_vs_co_bare_x{CO_VOLUME}_beyond_fixed', '-')} | "
             f"{r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
             f"{r['pipeline']['one_new_month']['dbt_seconds']} | {r['pipeline']['incremental_vs_full']} | "
             f"{r['pipeline']['one_new_month']['seconds']:.0f} | {steps['florwork']['peak_rss_mb']:.0f} | {python_rss:.0f} |")
@@ -253,8 +269,9 @@ def summary() -> None:
         "| scale | payments | extraction / bare (whole process / beyond the fixed cost) | "
         "extraction / bare through the platform's relay (same) | pandas / bare | "
         "dlt / bare (default / pyarrow) | CO / bare (whole process / beyond the fixed cost) | "
+        f"CO at {CO_VOLUME}x the volume / bare (same) | "
         "dbt full (s) | dbt incremental (s) | incremental / full | `florwork run` one month (s) | "
-        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
+        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 14 + "\n" + "\n".join(rows)
         + "\n\nGrowth from one scale to the next:\n\n| scales | payments | extraction time | dbt full build time |\n"
         "|---|---|---|---|\n" + "\n".join(growth)
         + f"\n\nTargets: extraction ≥ {TARGETS['extraction_vs_bare']}x bare and ahead of pandas and dlt; incremental "

@@ -15,6 +15,7 @@ largest table) into the warehouse:
 CO steps read every CO file of the landing folder:
 - ``co_bare``: csv.reader + COPY of the lines;
 - ``co_florwork``: the platform's CO loader.
+bench/run.py also runs them on the CO files at ten times the volume (``co_volume``).
 
 With ``BENCH_CUTOFF`` (an ISO instant) the extraction steps read only the payments
 changed before it, and with ``BENCH_CO_BEFORE`` (an ISO date) the CO steps read only
@@ -215,6 +216,39 @@ def small_inputs() -> dict:
     return {"BENCH_CUTOFF": cutoff.isoformat(), "BENCH_CO_BEFORE": days[min(3, len(days) - 1)].isoformat()}
 
 
+def co_volume() -> dict:
+    """The scale's CO files at ``argv[2]`` times the volume, in <state>/landing_x<k>/co
+    (built once): every day's file holds its notices k times over, each copy with its
+    ids (and the ids it refers to) re-keyed, so that the same days, names and dirt carry
+    k times the notices."""
+    import re
+
+    _florwork()
+    from florwork import config
+    from florwork.extract.co_files import co_folder
+
+    k = int(sys.argv[2])
+    landing = config.state_dir() / f"landing_x{k}"
+    target = landing / "co"
+    done = landing / ".complete"  # holds the number of files it was built from
+    files = sorted(co_folder().glob("CO_*.csv"))
+    if not done.exists() or done.read_text() != str(len(files)):
+        target.mkdir(parents=True, exist_ok=True)
+        notice_id = re.compile(rb"\b(CO\d{10})\b")
+        for path in files:
+            header, _, body = path.read_bytes().partition(b"\n")
+            lines = body.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            copies = [header]
+            for copy in range(k):
+                suffix = b"-%d" % copy
+                copies += [notice_id.sub(lambda m: m.group(1) + suffix, line) for line in lines]
+            (target / path.name).write_bytes(b"\n".join(copies) + b"\n")
+        done.write_text(str(len(files)))
+    return {"landing": str(landing)}
+
+
 def sizes() -> dict:
     """The scale's data: people, payments (rows and MB in the source), CO files and lines."""
     _florwork()
@@ -257,7 +291,7 @@ def query() -> dict:
 
 
 STEPS = {f.__name__: f for f in (bare, bare_relay, florwork, pandas, dlt, dlt_pyarrow, co_bare, co_florwork, dbt_build,
-                                 reset_warehouse, reset_loads, small_inputs, sizes, urls, query)}
+                                 reset_warehouse, reset_loads, small_inputs, co_volume, sizes, urls, query)}
 
 if __name__ == "__main__":
     started = time.monotonic()

@@ -30,7 +30,10 @@ def write(folder, name, lines, raw_lines=()):
     (folder / name).write_bytes(body + b"\r\n")
 
 
-def test_dirty_deliveries(platform):
+@pytest.mark.parametrize("landing", ["in its own process", "in process"])
+def test_dirty_deliveries(platform, landing, monkeypatch):
+    if landing == "in process":
+        monkeypatch.setenv("FLORWORK_CO_LAND_IN_PROCESS", "1")
     folder = platform.co_landing_dir() / "co"
     write(folder, "CO_20250206.csv", [
         row("A1", hours="20,5"),                                       # good, Latin-1 name
@@ -142,3 +145,48 @@ def test_a_crash_mid_run_leaves_nothing_half_loaded(platform, fault):
     assert statuses == ["abandoned", "abandoned", "done", "done"]
     assert query("warehouse", "select count(*) from ops.batches where status = 'done' and "
                               "rows_received <> rows_loaded + rows_duplicate + rows_quarantined") == [(0,)]
+
+
+def test_the_landing_text_is_what_psycopg_would_send(platform):
+    """The loader formats landed rows as COPY text itself: the same rows as psycopg's
+    write_row, on values that need escaping (backslashes, tabs, CRs, Latin-1)."""
+    from florwork import warehouse
+    from psycopg import sql
+
+    lines = [
+        row("T1", hours="20,5"),
+        row("T2", employer="Back\\slash \\N and\ttab"),
+        row("T3", employer='"Quoted\r inside; ""here"""', event="CESSAZIONE", ref="T1", stop="28/02/2025",
+            cause="ALTRO"),
+        row("T4", employer="Caffè Città", start="29/02/2024", end=""),
+    ]
+    parsed = [co_files.parse_line(text) | {"_line_number": n, "_raw_line": text} for n, text in enumerate(lines, 2)]
+    columns = sql.SQL(", ").join(map(sql.Identifier, co_files._LANDED))
+    warehouse.bootstrap_once()
+    with warehouse.connect("warehouse") as wh:
+        wh.execute("create temp table by_psycopg (like raw.co_notices including defaults, _cf_valid boolean, _raw_line text)")
+        wh.execute("create temp table by_loader (like by_psycopg including defaults)")
+        with wh.cursor().copy(sql.SQL("copy by_psycopg ({}) from stdin").format(columns)) as cp:
+            for r in parsed:
+                cp.write_row([*(r[c] for c in co_files.COLUMNS), 0, "CO_20250206.csv", r["_line_number"],
+                              r["_row_checksum"], r["_cf_valid"], r["_raw_line"]])
+        with wh.cursor().copy(sql.SQL("copy by_loader ({}) from stdin").format(columns)) as cp:
+            cp.write("".join(co_files.copy_text(r, "CO_20250206.csv") for r in parsed))
+        mine = wh.execute("select * from by_loader order by id_comunicazione").fetchall()
+        assert mine == wh.execute("select * from by_psycopg order by id_comunicazione").fetchall()
+        assert [r[6] for r in mine] == ["Società Città Verde", "Back\\slash \\N and\ttab",
+                                        'Quoted\r inside; "here"', "Caffè Città"]
+
+
+def test_a_failed_landing_process_says_why_and_lands_nothing(platform):
+    from florwork import config, warehouse
+
+    folder = platform.co_landing_dir() / "co"
+    write(folder, "CO_20250206.csv", [row("A1")])
+    warehouse.bootstrap_once()
+    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
+        wh.execute(co_files._LANDING_DDL)
+        with pytest.raises(RuntimeError, match=r"the CO landing process failed \(exit 1\): FileNotFoundError: .*CO_20250207.csv"):
+            co_files._land_beside_gx(wh, [folder / "CO_20250206.csv", folder / "CO_20250207.csv"])
+    assert query("warehouse", "select count(*) from raw.landing_co_notices") == [(0,)]
+    assert co_files.load_co_files()["loaded"] == 1  # the next run loads the file
