@@ -398,6 +398,7 @@ def _open_batches(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
         d.batch_id = ids.get(d.path.name)
 
 
+CLASSIFY_WORK_MEM = "64MB"
 _FILE_BATCHES = """
 create temp table co_file_batches on commit drop as
 select * from unnest(%s::text[], %s::bigint[]) f(file_name, batch_id)"""
@@ -449,27 +450,27 @@ loaded (row_id) as (
 select row_id from loaded"""
 _OUTCOMES = """
 create temp table co_outcomes on commit drop as
-with fate as (
+with fate as materialized (
     select l.row_id, l.file_name, l.reasons, l.notice_id,
            case when l.reasons is not null then 'quarantined'
                 when l.received_checksum is not null then
                      case when l.received_checksum = l.checksum then 'duplicate' else 'conflict' end
                 when l.waiting then 'duplicate'
-                when l.row_id = l.first_row then
-                     case when l.row_id in (select row_id from co_loaded) then 'loaded' else 'pending' end
-                when l.first_row in (select row_id from co_loaded) then
+                when l.row_id = l.first_row then case when this.row_id is not null then 'loaded' else 'pending' end
+                when first.row_id is not null then
                      case when l.checksum = l.first_checksum then 'duplicate' else 'conflict' end
                 else 'duplicate'  -- the notice's first row waits: so does the notice
            end as outcome
     from co_landed l
+    left join co_loaded this on this.row_id = l.row_id
+    left join co_loaded first on first.row_id = l.first_row
 )
 select f.row_id, m.batch_id,
        case when f.outcome = 'conflict' then 'quarantined' else f.outcome end as outcome,
        case f.outcome when 'quarantined' then f.reasons
                       when 'conflict' then format('id_comunicazione %s already received with other content', f.notice_id)
                       when 'pending' then {pending} end as reason
-from fate f join co_file_batches m using (file_name)
-order by f.row_id"""
+from fate f join co_file_batches m using (file_name)"""
 
 
 def _classify(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
@@ -512,6 +513,8 @@ def _publish(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
     register the files, in one transaction."""
     files = [d for d in deliveries if d.batch_id is not None]
     with wh.transaction():
+        # the classification's window and joins sort the run's rows: in memory, not on disk
+        wh.execute(f"set local work_mem = '{CLASSIFY_WORK_MEM}'")
         _classify(wh, deliveries)
         for d in files:
             if d.result.status == "loaded":  # a rejected file's line counts no row
