@@ -236,8 +236,8 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
     number of failing rows. The caller emptied the landing table under its lock before
     landing them, so it holds these batches alone.
 
-    The failing rows' ids and reasons are written to ``raw.landing_failures`` (read them
-    with ``failures()`` or join it in SQL): GX returns the SQL query that selects each
+    The failing rows' ids and reasons are written to ``raw.landing_failures``, which the
+    loaders join in SQL: GX returns the SQL query that selects each
     expectation's unexpected rows, and that query runs in PostgreSQL, so no row and no
     id list travels through Python however bad the batch. (GX's own
     ``unexpected_index_list`` stops at ``partial_unexpected_count`` rows, 20 by default:
@@ -296,14 +296,6 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
             f"broken, so nothing was loaded. Most common reasons: " + ", ".join(common)
         )
     return failing
-
-
-def failures(wh, relation: str) -> dict[int, list[str]]:
-    """The failing rows of the last validation of ``relation``: {row id: [reasons]}.
-
-    For small landings (a run's CO files); large ones join ``raw.landing_failures`` in SQL.
-    """
-    return dict(wh.execute(FAILURES_BY_ROW, (relation,)).fetchall())
 
 
 def clear_failures(wh, relation: str) -> None:

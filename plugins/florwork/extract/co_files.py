@@ -115,13 +115,19 @@ def _date_value(value: str) -> date | str:
         return f"is an impossible date: {value}"
 
 
-def _parse_date(value: str | None, column: str) -> date | None:
+def _parsed(value: str | None, column: str, parse) -> object:
+    """``parse(value)`` (a cached parser returning the value, or why it is not one), None
+    for an empty field; raise RowError naming the column."""
     if not value:
         return None
-    parsed = _date_value(value)
+    parsed = parse(value)
     if isinstance(parsed, str):
         raise RowError(f"{column} {parsed}")
     return parsed
+
+
+def _parse_date(value: str | None, column: str) -> date | None:
+    return _parsed(value, column, _date_value)
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -135,12 +141,7 @@ def _decimal_value(value: str) -> Decimal | str:
 
 
 def _parse_decimal(value: str | None, column: str) -> Decimal | None:
-    if not value:
-        return None
-    parsed = _decimal_value(value)
-    if isinstance(parsed, str):
-        raise RowError(f"{column} {parsed}")
-    return parsed
+    return _parsed(value, column, _decimal_value)
 
 
 def decode_line(raw: bytes) -> str:
@@ -336,15 +337,21 @@ def _land(wh: psycopg.Connection, lookup: psycopg.Connection, candidates: list[P
     return deliveries, cp.cursor.rowcount
 
 
-def _land_worker(candidates_file: str, result_file: str) -> None:
-    """The landing process: _land on connections of its own; files in and result out as
-    pickles (see _land_beside_gx)."""
+def _land_worker() -> None:
+    """The landing process: _land on connections of its own; the files come in on stdin
+    and the result goes out on stdout, as pickles, through pipes only (the result holds
+    the unreadable lines, personal data: it is never written to disk)."""
     import pickle
+    import sys
 
-    candidates = pickle.loads(Path(candidates_file).read_bytes())
+    result_out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # whatever else is printed goes to stderr: stdout carries the result
+    candidates = pickle.load(sys.stdin.buffer)
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh, \
             warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as lookup:
-        Path(result_file).write_bytes(pickle.dumps(_land(wh, lookup, candidates)))
+        result = _land(wh, lookup, candidates)
+    pickle.dump(result, result_out)
+    result_out.flush()
 
 
 def _land_beside_gx(wh: psycopg.Connection, candidates: list[Path]) -> tuple[list[_Delivery], int]:
@@ -362,25 +369,20 @@ def _land_beside_gx(wh: psycopg.Connection, candidates: list[Path]) -> tuple[lis
     import pickle
     import subprocess
     import sys
-    import tempfile
 
     quality.prepare("co__notices", "raw.landing_co_notices")
     if os.environ.get("FLORWORK_CO_LAND_IN_PROCESS") == "1":
         with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as lookup:
             return _land(wh, lookup, candidates)
-    with tempfile.TemporaryDirectory(prefix="florwork-co-") as work:
-        given, result = Path(work) / "candidates.pickle", Path(work) / "result.pickle"
-        given.write_bytes(pickle.dumps(candidates))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        done = subprocess.run(
-            [sys.executable, "-c", "import sys; from florwork.extract import co_files; "
-                                   "co_files._land_worker(sys.argv[1], sys.argv[2])", str(given), str(result)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if done.returncode != 0:
-            said = (done.stderr or done.stdout or "").strip()
-            raise RuntimeError(f"the CO landing process failed (exit {done.returncode}): "
-                               f"{said.splitlines()[-1] if said else 'no message'}\n{said[-3000:]}")
-        return pickle.loads(result.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-c", "from florwork.extract import co_files; co_files._land_worker()"],
+        input=pickle.dumps(candidates), capture_output=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"the CO landing process failed (exit {done.returncode}): "
+                           f"{said.splitlines()[-1] if said else 'no message'}\n{said[-3000:]}")
+    return pickle.loads(done.stdout)
 
 
 def _open_batches(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
