@@ -412,13 +412,12 @@ create temp table co_landed on commit drop as
 with landed as (
     select l._landing_row_id as row_id, l._file_name as file_name, l.id_comunicazione as notice_id,
            l.tipo_evento as event, l.id_comunicazione_rif as ref, l._row_checksum as checksum,
-           f.reasons, k._row_checksum as received_checksum,
+           array_to_string(f.reasons, '; ') as reasons, k._row_checksum as received_checksum,
            -- a hashed subplan: one pass over the waiting notices, whatever their statistics say
            coalesce(l.id_comunicazione in (select parsed->>'id_comunicazione' from quarantine.co_rows
                                            where is_pending and released_at is null), false) as waiting
     from raw.landing_co_notices l
-    left join (select row_id, string_agg(reason, '; ' order by position) as reasons from raw.landing_failures
-               where relation = 'raw.landing_co_notices' group by row_id) f on f.row_id = l._landing_row_id
+    left join ({failures}) f (row_id, reasons) on f.row_id = l._landing_row_id
     left join raw.co_notices k on k.id_comunicazione = l.id_comunicazione
 )
 select landed.*,
@@ -483,8 +482,9 @@ def _classify(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
     raw.landing_failures); repeats a notice already received (a duplicate if the
     content is the same, quarantined if not); repeats one already waiting (a
     duplicate); waits for a relationship not received yet (``PENDING_REASON``); or is
-    loaded, and then counts as received for the rows after it. One SQL statement does it
-    as a set: a notice new to the warehouse is decided by its first valid row, which
+    loaded, and then counts as received for the rows after it. SQL does it as sets, in
+    three temporary tables (the run's rows, the first rows that load, the outcomes): a
+    notice new to the warehouse is decided by its first valid row, which
     loads unless it needs a relationship that is neither in raw nor a notice loaded
     earlier in the run (a recursive walk along the references, each to an earlier row);
     its later rows are duplicates or conflicts of that first row, or duplicates of a
@@ -492,7 +492,7 @@ def _classify(wh: psycopg.Connection, deliveries: list[_Delivery]) -> None:
     """
     files = [d for d in deliveries if d.batch_id is not None]
     wh.execute(_FILE_BATCHES, ([d.path.name for d in files], [d.batch_id for d in files]))
-    wh.execute(_LANDED_ROWS)
+    wh.execute(sql.SQL(_LANDED_ROWS).format(failures=sql.SQL(quality.FAILURES_BY_ROW)), ("raw.landing_co_notices",))
     wh.execute("alter table co_landed add primary key (row_id)")
     wh.execute("create index on co_landed (notice_id) where row_id = first_row")
     wh.execute("analyze co_landed")
