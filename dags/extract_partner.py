@@ -3,17 +3,18 @@
 
 Extracts the partner's case platform (employability assessments, pathway enrolments,
 the company network) into the warehouse's `raw` layer, incrementally on
-`aggiornato_il`, exactly as `extract_social_services` does for SIS: one batch per
-table, validated by Great Expectations (`expectations/partner__*.json`), failing rows
-quarantined with their reasons, one transaction per batch.
+`aggiornato_il`, exactly as `extract_social_services` does for SIS: one batch per table
+of `contracts/partner.sql`, validated by Great Expectations
+(`expectations/partner__*.json`), failing rows quarantined with their reasons, one
+transaction per batch.
 
-Free-text notes (`profilazioni.note`) are kept in `raw` only. Connections:
-`AIRFLOW_CONN_PARTNER_SOURCE`, `AIRFLOW_CONN_WAREHOUSE`. Emits the `raw.partner_*`
-Assets.
+Free-text notes (`profilazioni.note`) are kept in `raw` only. When every table has
+loaded, `announce_extraction` emits the `extracted_partner` Asset. Connections:
+`AIRFLOW_CONN_PARTNER_SOURCE`, `AIRFLOW_CONN_WAREHOUSE`.
 """
 
 from airflow.sdk import dag, task
-from florwork import assets, dag_defaults, pipeline
+from florwork import assets, contracts, dag_defaults, pipeline
 
 
 @dag(
@@ -27,14 +28,15 @@ from florwork import assets, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def extract_partner():
-    docs, watcher = dag_defaults.data_docs_and_watcher(pipeline.update_data_docs)
-    for table, asset in zip(("profilazioni", "percorsi", "aziende"), assets.RAW_PARTNER):
+    loads = []
+    for table in contracts.tables("partner"):
 
-        @task(task_id=f"extract_{table}", outlets=[asset])
-        def extract(table=table, **context) -> dict:
-            return pipeline.extract_table("partner", table, context)
+        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)])
+        def extract(name=table.name, **context) -> dict:
+            return pipeline.extract_table("partner", name, context)
 
-        extract() >> [docs, watcher]
+        loads.append(extract())
+    dag_defaults.close_extraction("partner", loads, pipeline.update_data_docs)
 
 
 extract_partner()

@@ -4,19 +4,22 @@
 Extracts the social services case system (SIS: people in care, referrals, benefit
 payments) into the warehouse's `raw` layer, incrementally on `aggiornato_il`.
 
-Each table is one task and one batch: rows changed since the table's high-water mark
-(less a safety overlap) and before the run's cutoff stream from the source's COPY into
-the warehouse, are validated by Great Expectations (`expectations/sis__*.json`), and
-land in `raw` or, with their reasons, in `quarantine.source_rows`, in one transaction.
-`ops.batches` reconciles every batch (received = loaded + duplicate + quarantined).
+Each table of `contracts/sis.sql` is one task and one batch: rows changed since the
+table's high-water mark (less a safety overlap) and before the run's cutoff stream from
+the source's COPY into the warehouse, are validated by Great Expectations
+(`expectations/sis__*.json`), and land in `raw` or, with their reasons, in
+`quarantine.source_rows`, in one transaction. `ops.batches` reconciles every batch
+(received = loaded + duplicate + quarantined).
 
-The cutoff is the end of `conf.month` (Europe/Rome) when given (`florwork run`),
-otherwise the end of the data interval. Connections: `AIRFLOW_CONN_SIS_SOURCE`,
-`AIRFLOW_CONN_WAREHOUSE`. Emits the `raw.sis_*` Assets.
+The cutoff is the end of the data interval (a daily run at midnight, Europe/Rome, reads
+what changed before that midnight), or the end of `conf.month` when given (`florwork
+run`). When every table has loaded, `announce_extraction` emits the `extracted_sis`
+Asset that schedules `transform_warehouse`. Connections: `AIRFLOW_CONN_SIS_SOURCE`,
+`AIRFLOW_CONN_WAREHOUSE`.
 """
 
 from airflow.sdk import dag, task
-from florwork import assets, dag_defaults, pipeline
+from florwork import assets, contracts, dag_defaults, pipeline
 
 
 @dag(
@@ -30,14 +33,15 @@ from florwork import assets, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def extract_social_services():
-    docs, watcher = dag_defaults.data_docs_and_watcher(pipeline.update_data_docs)
-    for table, asset in zip(("assistiti", "segnalazioni", "erogazioni"), assets.RAW_SIS):
+    loads = []
+    for table in contracts.tables("sis"):
 
-        @task(task_id=f"extract_{table}", outlets=[asset])
-        def extract(table=table, **context) -> dict:
-            return pipeline.extract_table("sis", table, context)
+        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)])
+        def extract(name=table.name, **context) -> dict:
+            return pipeline.extract_table("sis", name, context)
 
-        extract() >> [docs, watcher]
+        loads.append(extract())
+    dag_defaults.close_extraction("sis", loads, pipeline.update_data_docs)
 
 
 extract_social_services()

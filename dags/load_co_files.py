@@ -10,7 +10,8 @@ delivery; a re-sent day (`CO_YYYYMMDD_N.csv`) adds only the notices not seen. Li
 that break the contract go to `quarantine.co_rows` with file, line number, raw text and
 reason; notices whose relationship has not arrived wait there and are retried every
 run. A file that cannot be read is rejected whole and logged as an error; the others
-still load. Files dated on or after the run's cutoff wait for a later run.
+still load. Files dated on or after the run's cutoff wait for a later run. When the
+files have loaded, `announce_extraction` emits the `extracted_co` Asset.
 """
 
 from airflow.sdk import dag, task
@@ -32,8 +33,7 @@ def load_co_files():
     def load(**context) -> dict:
         return pipeline.load_co_files(context)
 
-    docs, watcher = dag_defaults.data_docs_and_watcher(pipeline.update_data_docs)
-    load() >> [docs, watcher]
+    dag_defaults.close_extraction("co", [load()], pipeline.update_data_docs)
 
 
 load_co_files()

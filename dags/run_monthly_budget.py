@@ -1,16 +1,19 @@
 """
 ### run_monthly_budget
 
-The monthly budget run of SPEC §5: publishes the budget month's figures (R year to
-date, tier, reinvestment) from `marts.budget_monthly` to the append-only
+The monthly budget run (`docs/architecture.md`): publishes the budget month's figures
+(R year to date, tier, reinvestment) from `marts.budget_monthly` to the append-only
 `marts.budget_runs`, and writes the budget office's report.
 
-Runs on the 1st of every month at 06:00 Europe/Rome for the month just ended (Airflow
-3 manual runs have an empty data interval, so the month is derived explicitly: the
-conf's `month`, else the month before the logical date). It first waits until the
-warehouse has been built through that month. Publishing is idempotent: a month run
-again with the same figures adds nothing; with changed figures it adds a row that
-supersedes the previous one.
+Runs on the 1st of every month at 06:00 Europe/Rome for the month just ended (the conf's
+`month` when given; Airflow 3 manual runs have an empty data interval, so the month is
+derived from the logical date). The schedule starts after the first budget month
+(`FLORWORK_START_MONTH`, else the first month of `budget_targets.csv`) and catches up
+from there. A month without a budget target is skipped, saying so in the log of
+`check_budget_target`. Otherwise the run waits until the warehouse has been built with
+every source loaded through the month's end, then publishes. Publishing is idempotent:
+a month run again with the same figures adds nothing; with changed figures it adds a
+row that supersedes the previous one.
 """
 
 from airflow.sdk import dag, task
@@ -21,7 +24,7 @@ from florwork import assets, dag_defaults, pipeline
 @dag(
     dag_id="run_monthly_budget",
     schedule=CronTriggerTimetable("0 6 1 * *", timezone="Europe/Rome"),
-    start_date=dag_defaults.START_DATE,
+    start_date=dag_defaults.budget_start_date(),
     catchup=True,
     max_active_runs=1,
     default_args=dag_defaults.default_args(),
@@ -29,7 +32,12 @@ from florwork import assets, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def run_monthly_budget():
-    @task.sensor(task_id="wait_for_warehouse", poke_interval=300, timeout=6 * 3600, mode="reschedule")
+    @task.short_circuit(task_id="check_budget_target")
+    def check(**context) -> bool:
+        return pipeline.budget_month_has_target(context)
+
+    @task.sensor(task_id="wait_for_warehouse", poke_interval=dag_defaults.sensor_poke_seconds(),
+                 timeout=6 * 3600, mode="reschedule")
     def wait(**context) -> bool:
         return pipeline.warehouse_ready(context)
 
@@ -37,7 +45,7 @@ def run_monthly_budget():
     def publish(**context) -> dict:
         return pipeline.publish_budget(context)
 
-    wait() >> publish()
+    check() >> wait() >> publish()
 
 
 run_monthly_budget()

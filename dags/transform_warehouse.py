@@ -2,23 +2,26 @@
 ### transform_warehouse
 
 Builds the warehouse with one `dbt build` (seeds, staging, intermediate, marts and
-every test) when fresh raw data has landed: it is scheduled on the raw Assets that the
-three extraction DAGs emit.
+every test) once per completed extraction round: it is scheduled on the Assets that
+the three extraction DAGs emit when all their tables have loaded (`extracted_sis`,
+`extracted_partner`, `extracted_co`: all three, each at least once since the last
+build). The build's log names the runs it waited for.
 
 The build covers the months up to `conf.month` when given (`florwork run`), otherwise
-the last month that every source has been loaded through. Each successful build is
+the last month that every source has been loaded through (`florwork.months`: on 2
+December, with the sources loaded to midnight, November). Each successful build is
 recorded in `ops.warehouse_builds` with its data cutoff; the monthly budget run waits
 for it. Why one `dbt build` task and not a task per model (Cosmos): see
 `docs/dbt-in-airflow.md`.
 """
 
-from airflow.sdk import AssetAny, dag, task
+from airflow.sdk import AssetAll, dag, task
 from florwork import assets, dag_defaults, pipeline
 
 
 @dag(
     dag_id="transform_warehouse",
-    schedule=AssetAny(*assets.RAW_ASSETS),
+    schedule=AssetAll(*assets.EXTRACTED.values()),
     start_date=dag_defaults.START_DATE,
     catchup=False,
     max_active_runs=1,

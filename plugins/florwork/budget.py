@@ -7,12 +7,14 @@ cutoff, rule version, code version), when they differ from what was last publish
 
 from __future__ import annotations
 
+import csv
 import logging
+import os
 import subprocess
 from datetime import date
 from functools import cache
 
-from florwork import __version__, config, warehouse
+from florwork import __version__, config, months, warehouse
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,29 @@ COMPARED = FIGURES[3:]
 
 class WarehouseNotReady(RuntimeError):
     pass
+
+
+class NoTargets(RuntimeError):
+    pass
+
+
+def target_months() -> set[date]:
+    """The months with a budget target in ``budget_targets.csv`` (the seed dbt loads)."""
+    path = config.seeds_dir() / "budget_targets.csv"
+    with path.open() as handle:
+        return {date.fromisoformat(row["month"]) for row in csv.DictReader(handle)}
+
+
+def first_budget_month() -> date:
+    """The first month with a budget target (``FLORWORK_START_MONTH`` overrides it): where
+    `florwork run` starts and the budget DAG's schedule begins."""
+    if os.environ.get("FLORWORK_START_MONTH"):
+        return months.parse_month(os.environ["FLORWORK_START_MONTH"])
+    targets = target_months()
+    if not targets:
+        raise NoTargets(f"{config.seeds_dir() / 'budget_targets.csv'} has no budget target: "
+                        "nothing tells which month to start from")
+    return min(targets)
 
 
 @cache

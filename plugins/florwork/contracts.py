@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+# The database sources, by their contract's schema (the CO files are the file source).
+DATABASE_SOURCES = ("sis", "partner")
+FILE_SOURCE = "co"
+
 _TABLE = re.compile(r"create table (\w+)\.(\w+)\s*\((.*?)\n\);", re.S | re.I)
 _COLUMN = re.compile(r"^\s*(\w+)\s+(.+?)\s*(?:--.*)?$")
 _CONSTRAINTS = re.compile(r"\s+(primary key|not null|references\s+\S+|unique).*$", re.I)
@@ -79,3 +83,9 @@ def table(source: str, name: str) -> SourceTable:
         if t.name == name:
             return t
     raise KeyError(f"{source}.{name}")
+
+
+def source_objects() -> tuple[str, ...]:
+    """Everything the extraction loads, as ``ops.extract_state`` names it: every table of
+    every database source, and the CO files."""
+    return (*(t.qualified for source in DATABASE_SOURCES for t in tables(source)), "co files")

@@ -1,11 +1,12 @@
-"""House rules shared by every DAG: owner, retries with backoff, start date, tags."""
+"""House rules shared by every DAG: owner, retries with backoff, start dates, and the
+closing tasks of an extraction DAG."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
 
-from florwork.months import TZ
+from florwork.months import TZ, month_cutoff
 
 START_DATE = datetime(2024, 1, 1, tzinfo=TZ)
 
@@ -21,20 +22,51 @@ def default_args() -> dict:
     }
 
 
-def data_docs_and_watcher(build_docs):
-    """The two closing tasks of an extraction DAG, to be set downstream of every load task.
+def budget_start_date() -> datetime:
+    """When the budget DAG's first run is due: midnight after the first budget month
+    (``FLORWORK_START_MONTH``, else the first month of ``budget_targets.csv``), so that a
+    catch-up starts there and not at the platform's ``START_DATE``. Reads one small file."""
+    from florwork import budget
 
-    ``update_data_docs`` rebuilds GX's data docs whatever the loads' outcome
-    (``all_done``): a failed validation is when the docs are wanted most. Because that
-    task would then be the only leaf and succeed, Airflow would mark a run with a failed
-    load as successful; ``watcher`` (``one_failed``, the pattern of Airflow's own system
-    tests) fails the run in that case and is skipped otherwise.
+    try:
+        return month_cutoff(budget.first_budget_month())
+    except (OSError, ValueError, budget.NoTargets):
+        return START_DATE
+
+
+def sensor_poke_seconds() -> float:
+    """How often the budget run looks for its warehouse build (``FLORWORK_SENSOR_POKE_SECONDS``)."""
+    return float(os.environ.get("FLORWORK_SENSOR_POKE_SECONDS", "300"))
+
+
+def close_extraction(source: str, loads: list, build_docs) -> None:
+    """The closing tasks of an extraction DAG, set downstream of every load task.
+
+    ``announce_extraction`` runs when every load succeeded and emits the DAG's Asset
+    (``assets.EXTRACTED``), which schedules the warehouse build: once per completed run,
+    with the run's cutoff in the event. ``update_data_docs`` rebuilds GX's data docs
+    whatever the loads' outcome (``all_done``): a failed validation is when the docs are
+    wanted most. Because that task would then be a leaf that succeeds, Airflow would mark
+    a run with a failed load as successful; ``watcher`` (``one_failed``, the pattern of
+    Airflow's own system tests) fails the run in that case and is skipped otherwise.
     """
     from airflow.sdk import task
+
+    from florwork import assets, months
+
+    asset = assets.EXTRACTED[source]
+
+    @task(task_id="announce_extraction", outlets=[asset])
+    def announce(**context) -> str:
+        cutoff = months.extraction_cutoff(context).isoformat()
+        context["outlet_events"][asset].extra = {"cutoff": cutoff}
+        return cutoff
 
     @task(task_id="watcher", trigger_rule="one_failed", retries=0)
     def watcher():
         raise RuntimeError("an upstream task failed: see its log; this task only marks the run as failed")
 
     docs = task(task_id="update_data_docs", trigger_rule="all_done")(build_docs)
-    return docs(), watcher()
+    loads >> announce()
+    loads >> docs()
+    loads >> watcher()

@@ -10,7 +10,7 @@ the logical date explicitly, never from the interval's length.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Rome")
@@ -55,25 +55,49 @@ def month_of(instant: datetime) -> date:
     return date(local.year, local.month, 1)
 
 
-def cutoff_from_context(context) -> datetime:
-    """Extraction cutoff of a run: the conf month's end, else the data interval's end."""
-    conf = (context.get("dag_run").conf or {}) if context.get("dag_run") else {}
-    if conf.get("month"):
-        return month_cutoff(parse_month(conf["month"]))
-    end = context.get("data_interval_end") or context.get("logical_date")
-    if end is None:
-        end = context["dag_run"].run_after
-    return end
+def conf_month(context) -> date | None:
+    """The month a run was given in its conf (``{"month": "YYYY-MM"}``: `florwork run`, or
+    an operator re-running a month by hand), else None."""
+    dag_run = context.get("dag_run")
+    conf = (dag_run.conf or {}) if dag_run is not None else {}
+    return parse_month(conf["month"]) if conf.get("month") else None
 
 
-def budget_month_from_context(context) -> date:
-    """Budget month of a run: the conf month, else the month before the run's date."""
-    conf = (context.get("dag_run").conf or {}) if context.get("dag_run") else {}
-    if conf.get("month"):
-        return parse_month(conf["month"])
-    when = context.get("logical_date") or context["dag_run"].run_after
-    return previous_month(month_of(when))
+def _run_instant(context) -> datetime:
+    """A run without a conf month: the end of its data interval (a scheduled daily run:
+    midnight, Rome), else its logical date, else when it was due (a manual run)."""
+    instant = context.get("data_interval_end") or context.get("logical_date")
+    if instant is None:
+        instant = context["dag_run"].run_after
+    return instant
+
+
+def extraction_cutoff(context) -> datetime:
+    """Up to when an extraction run reads its sources: the conf month's end, else the
+    run's instant (a daily run at midnight reads everything before that midnight)."""
+    month = conf_month(context)
+    return month_cutoff(month) if month is not None else _run_instant(context)
 
 
 def last_complete_month(cutoff: datetime) -> date:
-    return month_of(cutoff - timedelta(microseconds=1))
+    """The last month whose data ends at or before ``cutoff``: the month before the one
+    ``cutoff`` falls in (at midnight on the 1st, the month just ended)."""
+    return previous_month(month_of(cutoff))
+
+
+def build_month(context, data_cutoff: datetime) -> date:
+    """The month a warehouse build covers: the conf month, else the last month every
+    source has been loaded through. For data loaded up to a month's end both give that
+    month, so `florwork run` and the schedule build the same warehouse."""
+    month = conf_month(context)
+    return month if month is not None else last_complete_month(data_cutoff)
+
+
+def budget_month(context) -> date:
+    """The month a budget run publishes: the conf month, else the month before the run's
+    logical date (the run of 1 April 06:00 publishes March)."""
+    month = conf_month(context)
+    if month is not None:
+        return month
+    when = context.get("logical_date") or context["dag_run"].run_after
+    return previous_month(month_of(when))

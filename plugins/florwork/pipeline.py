@@ -9,26 +9,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta, timezone
 
-from florwork import budget, config, months, report, transform, warehouse
+from florwork import budget, config, contracts, months, report, transform, warehouse
 from florwork.extract import co_files, databases
 
 log = logging.getLogger(__name__)
 
-SOURCE_OBJECTS = (
-    "sis.assistiti", "sis.segnalazioni", "sis.erogazioni",
-    "partner.profilazioni", "partner.percorsi", "partner.aziende", "co files",
-)
-
-
 def extract_table(source: str, table: str, context) -> dict:
-    cutoff = months.cutoff_from_context(context)
-    return databases.extract_table(source, table, cutoff).as_dict()
+    return databases.extract_table(source, table, months.extraction_cutoff(context)).as_dict()
 
 
 def load_co_files(context) -> dict:
     # Files are named by the day they were produced: at midnight the day just begun has
     # no file yet; at any other instant, today's file may already be there.
-    local = months.cutoff_from_context(context).astimezone(months.TZ)
+    local = months.extraction_cutoff(context).astimezone(months.TZ)
     first_day_not_loaded = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
     summary = co_files.load_co_files(first_day_not_loaded)
     if summary["rejected_files"]:
@@ -46,52 +39,86 @@ def data_cutoff() -> datetime:
     """The instant up to which every source has been loaded (the least of the marks)."""
     with warehouse.connect("warehouse", autocommit=True) as wh:
         marks = dict(wh.execute("select source_object, high_water_mark from ops.extract_state").fetchall())
-    missing = [name for name in SOURCE_OBJECTS if name not in marks]
+    missing = [name for name in contracts.source_objects() if name not in marks]
     if missing:
         raise RuntimeError(
             "the warehouse cannot be built before every source was extracted once; missing: "
             + ", ".join(missing)
         )
-    return min(marks[name] for name in SOURCE_OBJECTS)
+    return min(marks[name] for name in contracts.source_objects())
+
+
+def _log_trigger(context) -> None:
+    """Say what started the build: the extraction runs whose Assets it waited for."""
+    events = context.get("triggering_asset_events") or {}
+    lines = []
+    for asset, asset_events in events.items():
+        for event in asset_events:
+            extra = getattr(event, "extra", None) or {}
+            lines.append(f"{getattr(asset, 'name', asset)} from {event.source_dag_id}/{event.source_run_id}"
+                         + (f" (cutoff {extra['cutoff']})" if extra.get("cutoff") else ""))
+    if lines:
+        log.info("this build waited for a completed extraction round: %s", "; ".join(sorted(lines)))
+    else:
+        log.info("this build was started by hand or by `florwork run` (no Asset event)")
 
 
 def build_warehouse(context) -> dict:
-    conf = (context["dag_run"].conf or {}) if context.get("dag_run") else {}
+    _log_trigger(context)
     warehouse.bootstrap_once()
     cutoff = data_cutoff()
-    through = months.parse_month(conf["month"]) if conf.get("month") else months.last_complete_month(cutoff)
+    through = months.build_month(context, cutoff)
     if months.month_cutoff(through) > cutoff:
         raise RuntimeError(
             f"the sources are loaded up to {cutoff:%Y-%m-%d %H:%M %Z}, before the end of "
             f"{through:%Y-%m}: run the extraction DAGs for that month first"
         )
+    log.info("building the warehouse through %s (every source loaded up to %s)", f"{through:%Y-%m}",
+             cutoff.astimezone(months.TZ).isoformat())
     started = datetime.now(timezone.utc)
-    seconds = transform.run_dbt("build", through)
+    with warehouse.in_use():
+        seconds = transform.run_dbt("build", through)
     with warehouse.connect("warehouse", role=config.component_role("transformer"), autocommit=True) as wh:
         wh.execute(
             "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version) "
             "values (%s, %s, %s, %s, %s)",
             (started, cutoff, through, round(seconds, 2), budget.code_version()),
         )
-    return {"through_month": through.isoformat(), "dbt_seconds": round(seconds, 1)}
+    return {"through_month": through.isoformat(), "data_cutoff": cutoff.isoformat(), "dbt_seconds": round(seconds, 1)}
+
+
+def budget_month_has_target(context) -> bool:
+    """The budget run's first step: a month without a budget target has nothing to publish."""
+    month = months.budget_month(context)
+    targets = budget.target_months()
+    if month in targets:
+        return True
+    span = f"{min(targets):%Y-%m} to {max(targets):%Y-%m}" if targets else "none"
+    log.info("%s has no budget target in budget_targets.csv (its targets: %s): nothing to publish, "
+             "the rest of this run is skipped", f"{month:%Y-%m}", span)
+    return False
 
 
 def warehouse_ready(context) -> bool:
-    """Sensor: the warehouse has been built through the end of the budget month."""
-    month = months.budget_month_from_context(context)
+    """Sensor: the warehouse has been built with every source loaded through the month's end."""
+    month = months.budget_month(context)
     build = budget.latest_build()
-    ready = build is not None and build["through_month"] >= month
+    ready = (build is not None and build["through_month"] >= month
+             and build["data_cutoff"] >= months.month_cutoff(month))
     if not ready:
-        log.info("waiting: the warehouse is built through %s, the budget of %s needs it built through that month",
-                 build and build["through_month"], month)
+        log.info("waiting for a warehouse build through %s with every source loaded to %s; the latest: %s",
+                 f"{month:%Y-%m}", months.month_cutoff(month).isoformat(),
+                 f"through {build['through_month']:%Y-%m}, data to {build['data_cutoff'].isoformat()}"
+                 if build else "none yet")
     return ready
 
 
 def publish_budget(context) -> dict:
-    month = months.budget_month_from_context(context)
+    month = months.budget_month(context)
     run_id = context["dag_run"].run_id if context.get("dag_run") else None
-    rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
-    path = report.render(month)
+    with warehouse.in_use():
+        rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
+        path = report.render(month)
     log.info("report written to %s", path)
     return {"month": month.isoformat(), "report": str(path),
             "published": [{k: str(v) for k, v in r.items() if k in ("programme", "run_id", "status", "r_ytd", "tier")}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -69,25 +70,75 @@ def data_docs_index() -> Path:
     return gx_dir() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
-@cache
-def _context():
-    import great_expectations as gx
+@contextmanager
+def _config_lock():
+    """Hold GX's project configuration for this process alone.
+
+    Datasources, their table assets and batch definitions all live in one file
+    (``great_expectations.yml``), which GX rewrites whole: parallel tasks (one process
+    each) read and write it under this lock, so none reads it half-written or writes
+    back a copy that lacks another's asset.
+    """
+    import fcntl
 
     gx_dir().mkdir(parents=True, exist_ok=True)
+    with (gx_dir() / ".config.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _load_context():
+    import great_expectations as gx
+
     context = gx.get_context(mode="file", project_root_dir=str(gx_dir()))
     context.variables.progress_bars = {"globally": False}
     return context
 
 
-@cache
-def _datasource(url: str):
+_loaded: dict = {}
+
+
+def _context():
+    """This process's GX context (read once, under the configuration lock)."""
+    if "context" not in _loaded:
+        with _config_lock():
+            _loaded["context"] = _load_context()
+    return _loaded["context"]
+
+
+def _find_batch_definition(context, schema: str, table: str):
+    try:
+        return context.data_sources.get("warehouse").get_asset(table).get_batch_definition("landed batch")
+    except (KeyError, ValueError, LookupError):
+        return None
+
+
+def _batch_definition(url: str, schema: str, table: str):
+    """The batch definition of a landing table, added to GX's configuration if missing.
+
+    The file is read again under the lock before anything is added, so the addition
+    keeps what other processes wrote since this one read it.
+    """
     # The URL reaches GX through an environment variable, so GX's YAML never holds it.
     os.environ["FLORWORK_GX_WAREHOUSE_URL"] = url
-    context = _context()
-    try:
-        return context.data_sources.get("warehouse")
-    except (KeyError, ValueError, LookupError):
-        return context.data_sources.add_postgres("warehouse", connection_string="${FLORWORK_GX_WAREHOUSE_URL}")
+    found = _find_batch_definition(_context(), schema, table)
+    if found is not None:
+        return found
+    with _config_lock():
+        context = _loaded["context"] = _load_context()
+        found = _find_batch_definition(context, schema, table)
+        if found is not None:
+            return found
+        try:
+            datasource = context.data_sources.get("warehouse")
+        except (KeyError, ValueError, LookupError):
+            datasource = context.data_sources.add_postgres(
+                "warehouse", connection_string="${FLORWORK_GX_WAREHOUSE_URL}")
+        try:
+            asset = datasource.get_asset(table)
+        except LookupError:
+            asset = datasource.add_table_asset(table, table_name=table, schema_name=schema)
+        return asset.add_batch_definition_whole_table("landed batch")
 
 
 # A first pass with BOOLEAN_ONLY computes only what success needs (the unexpected counts, in
@@ -108,17 +159,9 @@ def _checkpoint(suite_name: str, relation: str):
     import great_expectations as gx
 
     schema, table = relation.split(".")
+    url = config.sqlalchemy_url(config.connection_uri("warehouse"), role=config.component_role("loader"))
+    batch_definition = _batch_definition(url, schema, table)
     context = _context()
-    datasource = _datasource(config.sqlalchemy_url(config.connection_uri("warehouse"),
-                                                   role=config.component_role("loader")))
-    try:
-        asset = datasource.get_asset(table)
-    except LookupError:
-        asset = datasource.add_table_asset(table, table_name=table, schema_name=schema)
-    try:
-        batch_definition = asset.get_batch_definition("landed batch")
-    except (KeyError, ValueError, LookupError):
-        batch_definition = asset.add_batch_definition_whole_table("landed batch")
     suite = context.suites.add_or_update(build_suite(suite_name))
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
@@ -215,8 +258,7 @@ def _prepared_checkpoint(suite_name: str, relation: str):
 def reset() -> None:
     """Forget the GX context and its connections (after a database was recreated)."""
     _prepared.clear()
-    _datasource.cache_clear()
-    _context.cache_clear()
+    _loaded.clear()
 
 
 def _describe(result) -> tuple[str, str]:

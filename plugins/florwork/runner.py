@@ -11,7 +11,6 @@ is run again next time and a month already done is never run twice.
 from __future__ import annotations
 
 import contextlib
-import csv
 import logging
 import os
 import sys
@@ -21,7 +20,7 @@ from datetime import date, timezone
 from pathlib import Path
 from typing import Callable
 
-from florwork import airflow_env, config, months, warehouse
+from florwork import airflow_env, budget, config, months, warehouse
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +44,6 @@ class MonthResult:
     dag_seconds: dict[str, float]
 
 
-def first_budget_month() -> date:
-    """The first month with a budget target (``FLORWORK_START_MONTH`` overrides it)."""
-    if os.environ.get("FLORWORK_START_MONTH"):
-        return months.parse_month(os.environ["FLORWORK_START_MONTH"])
-    path = config.seeds_dir() / "budget_targets.csv"
-    with path.open() as handle:
-        firsts = [date.fromisoformat(row["month"]) for row in csv.DictReader(handle)]
-    if not firsts:
-        raise RunFailed(f"{path} has no budget target: nothing tells which month to start from")
-    return min(firsts)
-
-
 def months_done() -> set[date]:
     with warehouse.connect("warehouse", autocommit=True) as wh:
         warehouse.bootstrap_once()
@@ -65,7 +52,11 @@ def months_done() -> set[date]:
 
 def months_to_run(through: date) -> list[date]:
     done = months_done()
-    return [m for m in months.month_range(first_budget_month(), through) if m not in done]
+    try:
+        first = budget.first_budget_month()
+    except budget.NoTargets as exc:
+        raise RunFailed(str(exc)) from exc
+    return [m for m in months.month_range(first, through) if m not in done]
 
 
 def _set_month(month: date, status: str, message: str | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -130,15 +131,73 @@ def _partition_raw_table(conn: psycopg.Connection, table: contracts.SourceTable)
         sql.Identifier(name), sql.Identifier(main)))
 
 
-def bootstrap(conn: psycopg.Connection) -> None:
-    """Create the platform's schemas and tables (idempotent) and install the key."""
+BOOTSTRAP_LOCK = "florwork.bootstrap"
+
+
+def bootstrap_fingerprint(key: str) -> str:
+    """What the bootstrap would create: its SQL, this module's code, the contracts and the
+    key. The same fingerprint stored in ``ops.bootstrap_state`` means there is nothing to do."""
+    digest = hashlib.sha256()
+    for name in ("warehouse.sql", "roles.sql"):
+        digest.update(resources.files("florwork.sql").joinpath(name).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    for source in ("sis", "partner"):
+        digest.update(repr(contracts.tables(source)).encode())
+    digest.update(key_fingerprint(key).encode())
+    return digest.hexdigest()
+
+
+def _stored_fingerprint(conn: psycopg.Connection) -> str | None:
+    if conn.execute("select to_regclass('ops.bootstrap_state') is null").fetchone()[0]:
+        return None
+    row = conn.execute("select fingerprint from ops.bootstrap_state").fetchone()
+    return row[0] if row else None
+
+
+def bootstrap(conn: psycopg.Connection, *, unless_current: bool = False) -> bool:
+    """Create the platform's schemas and tables (idempotent) and install the key; return
+    whether it ran (``unless_current``: not when the stored fingerprint is current).
+
+    The bootstrap's DDL (grants on every table of a schema among it) must not run beside a
+    load or a build, which change the same catalog rows ("tuple concurrently updated"): it
+    holds the bootstrap lock exclusively, loads and builds hold it shared (``in_use``).
+    """
+    key = config.pseudonymisation_key()
+    fingerprint = bootstrap_fingerprint(key)
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (BOOTSTRAP_LOCK,))
+    if unless_current and _stored_fingerprint(conn) == fingerprint:
+        conn.rollback()  # another process bootstrapped while this one waited for the lock
+        return False
     bootstrap_schema(conn)
-    install_key(conn, config.pseudonymisation_key())
+    install_key(conn, key)
+    conn.execute("insert into ops.bootstrap_state (singleton, fingerprint) values (true, %s) "
+                 "on conflict (singleton) do update set fingerprint = excluded.fingerprint, bootstrapped_at = now()",
+                 (fingerprint,))
+    return True
+
+
+@contextmanager
+def in_use(conn: psycopg.Connection | None = None):
+    """Hold the bootstrap lock shared for the block (on ``conn``, else a connection of its
+    own), so that no bootstrap changes the catalog under a load or a build."""
+    own = conn is None
+    if own:
+        conn = connect("warehouse", autocommit=True)
+    try:
+        conn.execute("select pg_advisory_lock_shared(hashtext(%s))", (BOOTSTRAP_LOCK,))
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                conn.execute("select pg_advisory_unlock_shared(hashtext(%s))", (BOOTSTRAP_LOCK,))
+    finally:
+        if own:
+            conn.close()
 
 
 def bootstrap_schema(conn: psycopg.Connection) -> None:
     """Create the platform's schemas, tables and roles (idempotent)."""
-    conn.execute("select pg_advisory_xact_lock(hashtext('florwork.bootstrap'))")
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (BOOTSTRAP_LOCK,))
     conn.execute(resources.files("florwork.sql").joinpath("warehouse.sql").read_text())
     for source in ("sis", "partner"):
         for table in contracts.tables(source):
@@ -222,21 +281,33 @@ def create_source_schema(conn: psycopg.Connection, source: str) -> None:
 
 
 _bootstrapped: set[str] = set()
+_forced = False
 
 
 def forget_bootstrap() -> None:
+    """Make the next ``bootstrap_once`` run the bootstrap whatever the warehouse records."""
+    global _forced
     _bootstrapped.clear()
+    _forced = True
 
 
 def bootstrap_once() -> None:
-    """Bootstrap the warehouse once per process (tasks call this before loading).
+    """Bootstrap the warehouse if it is not current (tasks call this before loading).
 
-    The bootstrap runs on a connection of the warehouse login itself (it creates roles
-    and grants), never under a component's role.
+    Each task of a scheduled run is a process of its own: the bootstrap runs only when
+    the warehouse's stored fingerprint differs from this code's (a new warehouse, an
+    upgrade, a changed key), so parallel tasks do not repeat its DDL. It runs on a
+    connection of the warehouse login itself (it creates roles and grants), never under a
+    component's role, and before the caller holds the bootstrap lock shared (``in_use``).
     """
+    global _forced
     key = config.connection_uri("warehouse")
     if key in _bootstrapped:
         return
     with connect("warehouse") as owner:
-        bootstrap(owner)
+        current = not _forced and _stored_fingerprint(owner) == bootstrap_fingerprint(config.pseudonymisation_key())
+        owner.rollback()
+        if not current:
+            bootstrap(owner, unless_current=not _forced)
+    _forced = False
     _bootstrapped.add(key)

@@ -37,26 +37,65 @@ def test_house_rules(dagbag, dag_id):
         if task.task_id != "watcher":  # it only marks a run failed: retrying it would delay that
             assert task.retries >= 1, f"{task.task_id} has no retries"
         assert task.task_id.split("_")[0] in ("extract", "load", "build", "wait", "publish", "validate",
-                                              "update", "watcher")
+                                              "update", "watcher", "announce", "check")
 
 
-@pytest.mark.parametrize("dag_id", ["extract_social_services", "extract_partner", "load_co_files"])
-def test_extraction_dags_close_with_data_docs_and_a_watcher(dagbag, dag_id):
+EXTRACTIONS = ["extract_social_services", "extract_partner", "load_co_files"]
+
+
+@pytest.mark.parametrize("dag_id", EXTRACTIONS)
+def test_extraction_dags_close_with_an_announcement_data_docs_and_a_watcher(dagbag, dag_id):
     dag = dagbag.get_dag(dag_id)
     loads = {t.task_id for t in dag.tasks if t.task_id.startswith(("extract_", "load_"))}
     assert loads
-    for closing, rule in (("update_data_docs", "all_done"), ("watcher", "one_failed")):
+    for closing, rule in (("announce_extraction", "all_success"), ("update_data_docs", "all_done"),
+                          ("watcher", "one_failed")):
         task = dag.get_task(closing)
         assert task.trigger_rule == rule
         assert task.upstream_task_ids == loads
         assert not task.downstream_task_ids
 
 
-def test_assets_connect_the_dags(dagbag):
-    produced = {a.uri for d in ("extract_social_services", "extract_partner", "load_co_files")
-                for t in dagbag.get_dag(d).tasks for a in t.outlets}
-    consumed = {a.uri for a in dagbag.get_dag("transform_warehouse").timetable.asset_condition.objects}
-    assert produced == consumed and len(produced) == 7
+def test_every_source_table_is_extracted_by_one_task():
+    """The tasks are derived from the contracts: a table added to a contract gets its task."""
+    from florwork import contracts
+
+    bag_tasks = {(t.dag_id, t.task_id) for d in EXTRACTIONS[:2] for t in _dag(d).tasks}
+    for dag_id, source in (("extract_social_services", "sis"), ("extract_partner", "partner")):
+        for table in contracts.tables(source):
+            assert (dag_id, f"extract_{table.name}") in bag_tasks
+
+
+def _dag(dag_id):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS / f"{dag_id}.py")).get_dag(dag_id)
+
+
+def test_the_build_waits_for_a_completed_round_of_every_extraction(dagbag):
+    """One build per extraction round: scheduled on all of the DAG-level Assets, which
+    only the announce tasks emit; the table Assets are lineage and schedule nothing."""
+    from airflow.sdk import AssetAll
+
+    condition = dagbag.get_dag("transform_warehouse").timetable.asset_condition
+    assert isinstance(condition, AssetAll)
+    consumed = {a.uri for a in condition.objects}
+    announced = {a.uri for d in EXTRACTIONS for a in dagbag.get_dag(d).get_task("announce_extraction").outlets}
+    assert consumed == announced and len(consumed) == 3
+    tables = {a.uri for d in EXTRACTIONS for t in dagbag.get_dag(d).tasks if t.task_id != "announce_extraction"
+              for a in t.outlets}
+    assert len(tables) == 7 and not tables & consumed
+
+
+def test_the_budget_schedule_starts_after_the_first_budget_month(dagbag, monkeypatch):
+    from florwork import dag_defaults, months
+
+    dag = dagbag.get_dag("run_monthly_budget")
+    assert dag.catchup and dag.max_active_runs == 1
+    assert [t.task_id for t in dag.topological_sort()] == ["check_budget_target", "wait_for_warehouse",
+                                                            "publish_budget_run"]
+    monkeypatch.setenv("FLORWORK_START_MONTH", "2025-03")
+    assert dag_defaults.budget_start_date() == months.month_cutoff(months.parse_month("2025-03"))
 
 
 def test_no_database_access_at_import():

@@ -32,12 +32,16 @@ class BatchFailed(RuntimeError):
 
 @contextmanager
 def exclusive(conn: psycopg.Connection, name: str):
-    """Hold a session advisory lock so two runs cannot load the same object at once."""
+    """Hold a session advisory lock so two runs cannot load the same object at once, and
+    the bootstrap lock shared, so that no bootstrap changes the catalog under the load."""
+    from florwork import warehouse
+
     got = conn.execute("select pg_try_advisory_lock(hashtext(%s))", (f"florwork.load.{name}",)).fetchone()[0]
     if not got:
         raise ConcurrentRun(f"another run is loading {name} right now; try again when it ends")
     try:
-        yield
+        with warehouse.in_use(conn):
+            yield
     finally:
         conn.execute("select pg_advisory_unlock(hashtext(%s))", (f"florwork.load.{name}",))
 

@@ -146,6 +146,14 @@ create table if not exists ops.warehouse_builds (
     code_version      text
 );
 
+-- The fingerprint of the last bootstrap (warehouse.py): a task whose code has the same one
+-- skips the bootstrap.
+create table if not exists ops.bootstrap_state (
+    singleton         boolean primary key default true check (singleton),
+    fingerprint       text not null,
+    bootstrapped_at   timestamptz not null default now()
+);
+
 -- One-off changes to stored data (warehouse.py MIGRATIONS), applied once at bootstrap.
 create table if not exists ops.migrations (
     name              text primary key,
