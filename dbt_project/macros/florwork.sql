@@ -19,6 +19,35 @@
     order by {{ key }}, aggiornato_il desc, _batch_id desc
 {%- endmacro %}
 
+{# SIS's categoria_target in English (staging people, and the theoretical costs the
+   budget office writes with SIS's codes). #}
+{% macro target_category(code) -%}
+    case {{ code }}
+        when 'SVANTAGGIATO_381' then 'DISADVANTAGED_L381'
+        when 'DISABILE_45' then 'DISABLED_OVER_45'
+        when 'NEET' then 'NEET'
+        when 'CARE_LEAVER' then 'CARE_LEAVER'
+        when 'NEOMAGGIORENNE_ACCOLTO' then 'YOUNG_ADULT_LEAVING_CARE'
+        when 'DISOCCUPATO_LUNGA_DURATA_50' then 'LONG_TERM_UNEMPLOYED_50'
+        else 'OTHER'
+    end
+{%- endmacro %}
+
+{# A seed's column, or a default when the budget office's file has no such column
+   (e.g. baseline_method, added to reinvestment_rules.csv later). #}
+{% macro seed_column_or(relation, column, default) -%}
+    {%- if execute -%}
+        {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+        {%- if column in names -%} {{ column }} {%- else -%} {{ default }} {%- endif -%}
+    {%- else -%} {{ default }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# Stop the build with a message (inside a query: the warehouse function raises it). #}
+{% macro fail_with(message_sql) -%}
+    ops.fail({{ message_sql }})
+{%- endmacro %}
+
 {# Age band from a birth date at a reference date. #}
 {% macro age_band(birth_date, at_date) -%}
     case
@@ -113,6 +142,10 @@
     {% if is_incremental() %} and {{ column }} in (select person_key from _persons_to_rebuild) {% endif %}
 {%- endmacro %}
 
+{# The rules and the theoretical costs a build used: a change recomputes everyone. #}
 {% macro rules_fingerprint() -%}
-    select md5(string_agg(rules::text, '|' order by rules.valid_from)) from {{ ref('reinvestment_rules') }} as rules
+    select md5(
+        (select string_agg(rules::text, '|' order by rules.valid_from) from {{ ref('reinvestment_rules') }} as rules)
+        || '#' || coalesce((select string_agg(costs::text, '|' order by costs.rule_version, costs.target_category)
+                            from {{ ref('theoretical_costs') }} as costs), ''))
 {%- endmacro %}

@@ -259,11 +259,23 @@ def _write_co_files(notices, seed, rates, cutoff: datetime, dirt_count, trials) 
     return written
 
 
+# The synthetic city's theoretical costs for its 2025 rule (THEORETICAL_COST): those of
+# the worked example (plugins/florwork/demo/savings_theoretical), with the categories it
+# lacks. Illustrative figures: a city sets its own from its cost accounting.
+THEORETICAL_RULE = ("2025-1", date(2025, 1, 1))
+THEORETICAL_COSTS = {
+    "SVANTAGGIATO_381": "600.00", "DISABILE_45": "700.00", "CARE_LEAVER": "650.00", "NEET": "450.00",
+    "NEOMAGGIORENNE_ACCOLTO": "900.00", "DISOCCUPATO_LUNGA_DURATA_50": "550.00", "ALTRO": "400.00",
+}
+
+
 def _write_seeds(scale, intakes: dict) -> None:
-    """The demo's budget targets and rules: what the budget office would have set.
+    """The demo's budget targets, rules and theoretical costs: what the budget office would
+    have set.
 
     The expected savings of a month are planned from the intakes of the previous 18
-    months (about a fifth of them saving ~380 EUR a month), rounded to 100 EUR.
+    months: about a fifth of them saving ~380 EUR a month under the benefits-paid rules,
+    ~600 EUR (the cost avoided) under the 2025 theoretical-cost rule; rounded to 100 EUR.
     """
     folder = seeds_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -274,16 +286,22 @@ def _write_seeds(scale, intakes: dict) -> None:
         while month <= last:
             recent = sum(n for (p, m), n in intakes.items()
                          if p == programme and months.previous_month(month) >= m > _minus_months(month, 19))
-            expected = round(recent * 0.18 * 380 / 100) * 100
+            value = 600 if month >= THEORETICAL_RULE[1] else 380
+            expected = round(recent * 0.18 * value / 100) * 100
             rows.append(f"{programme},{month.isoformat()},{expected:.2f}")
             month = months.next_month(month)
     (folder / "budget_targets.csv").write_text("programme,month,expected_savings_eur\n" + "\n".join(rows) + "\n")
     start = scale.sim_start.replace(day=1)
+    version, valid_from = THEORETICAL_RULE
     (folder / "reinvestment_rules.csv").write_text(
         "rule_version,valid_from,baseline_months,min_employed_days,max_counted_months,lower_threshold,"
-        "upper_threshold,efficiency_share,innovation_share\n"
-        f"{start.year}-1,{start.isoformat()},6,15,12,0.5,1.0,0.7,1.0\n"
-        "2024-1,2024-01-01,6,15,12,0.5,1.0,0.75,1.0\n")
+        "upper_threshold,efficiency_share,innovation_share,baseline_method\n"
+        f"{start.year}-1,{start.isoformat()},6,15,12,0.5,1.0,0.7,1.0,PAID_BENEFITS\n"
+        "2024-1,2024-01-01,6,15,12,0.5,1.0,0.75,1.0,PAID_BENEFITS\n"
+        f"{version},{valid_from.isoformat()},6,15,12,0.5,1.0,0.75,1.0,THEORETICAL_COST\n")
+    (folder / "theoretical_costs.csv").write_text(
+        "rule_version,target_category,monthly_cost_eur\n"
+        + "".join(f"{version},{category},{cost}\n" for category, cost in THEORETICAL_COSTS.items()))
 
 
 def _minus_months(month: date, n: int) -> date:

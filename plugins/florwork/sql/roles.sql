@@ -40,6 +40,8 @@ alter default privileges in schema raw grant select on tables to florwork_transf
 alter default privileges for role florwork_loader in schema raw grant select on tables to florwork_transformer;
 grant usage, create on schema staging, intermediate, reference, marts to florwork_transformer;
 grant execute on function ops.person_key(text) to florwork_transformer;
+revoke execute on function ops.fail(text) from public;
+grant execute on function ops.fail(text) to florwork_transformer;
 grant select, insert on ops.warehouse_builds to florwork_transformer;
 grant usage on sequence ops.warehouse_builds_build_id_seq to florwork_transformer;
 grant select, insert on marts.budget_runs to florwork_transformer;

@@ -239,3 +239,11 @@ comment on view marts.budget_runs_latest is
     'The latest published figures of every programme and month: one row per programme and month.';
 comment on table marts.budget_runs is
     'Append-only: one row per published monthly budget run (SPEC §7). A rerun whose figures changed adds a row with supersedes_run_id.';
+
+-- Raised from inside a query, to stop a dbt build with a message that names what is
+-- missing (e.g. a theoretical cost for a participant's category).
+create or replace function ops.fail(message text) returns numeric
+language plpgsql volatile as $$
+begin
+    raise exception '%', message;
+end $$;

@@ -1,7 +1,11 @@
 -- One row per participant and month from the intake month to the build's month: the
 -- savings method of SPEC §5, steps 2 to 6, with the rule in force in each month.
--- Baseline b: PAID benefits in the baseline_months before the intake month, divided
--- by baseline_months. Employed month: at least min_employed_days days employed.
+-- Baseline b, by the baseline_method of the month's rule: PAID_BENEFITS, the PAID
+-- benefits in the baseline_months before the intake month, divided by baseline_months;
+-- THEORETICAL_COST, the monthly cost of the participant's target category (as SIS knows
+-- it now) for that rule version (theoretical_costs.csv; a category without one stops
+-- the build naming it). Employed month: at least min_employed_days days employed, by
+-- the rule in force in that month (a month before the earliest rule: the earliest).
 -- Counted month: one of the participant's first max_counted_months employed months.
 -- Saving: max(0, b - benefits paid for the month) in a counted month, else 0,
 -- rounded to cents (the figure published per participant and summed by the budget).
@@ -12,6 +16,7 @@
 -- depends_on: {{ ref('stg_social_services__referrals') }}
 -- depends_on: {{ ref('stg_employment_centres__notices') }}
 -- depends_on: {{ ref('reinvestment_rules') }}
+-- depends_on: {{ ref('theoretical_costs') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -34,6 +39,17 @@ payments as (
 
 days as (
     select * from {{ ref('int_employment_days_unioned') }}
+),
+
+categories as (
+    select distinct on (person_key) person_key, target_category, target_category_code
+    from {{ ref('stg_social_services__people') }}
+    order by person_key, source_updated_at desc, person_id desc
+),
+
+costs as (
+    select rule_version, {{ target_category('target_category') }} as target_category, monthly_cost_eur
+    from {{ ref('theoretical_costs') }}
 ),
 
 participant_months as (
@@ -74,10 +90,17 @@ classified as (
         participant_months.month,
         rules.rule_version,
         rules.max_counted_months,
+        rules.baseline_method,
         coalesce(days.days_employed, 0) as days_employed,
         coalesce(days.days_employed, 0) >= rules.min_employed_days as is_employed_month,
         coalesce(payments.benefits_paid_eur, 0) as benefits_paid_eur,
-        baselines.baseline_monthly_eur
+        case rules.baseline_method
+            when 'THEORETICAL_COST' then coalesce(costs.monthly_cost_eur, {{ fail_with(
+                "format('theoretical_costs.csv has no monthly_cost_eur for target category %s (SIS categoria_target %s) "
+                ~ "under rule version %s, whose baseline_method is THEORETICAL_COST', categories.target_category, "
+                ~ "coalesce(categories.target_category_code, 'empty'), rules.rule_version)") }})
+            else baselines.baseline_monthly_eur
+        end as baseline_monthly_eur
     from participant_months
     inner join rules on rules.month = participant_months.month
     inner join baselines
@@ -88,6 +111,10 @@ classified as (
         on days.programme = participant_months.programme
         and days.person_key = participant_months.person_key
         and days.month = participant_months.month
+    left join categories on categories.person_key = participant_months.person_key
+    left join costs
+        on costs.rule_version = rules.rule_version
+        and costs.target_category = coalesce(categories.target_category, 'OTHER')
     left join payments
         on payments.person_key = participant_months.person_key
         and payments.month = participant_months.month
@@ -109,6 +136,7 @@ final as (
         month,
         intake_date,
         rule_version,
+        baseline_method,
         days_employed,
         is_employed_month,
         benefits_paid_eur,

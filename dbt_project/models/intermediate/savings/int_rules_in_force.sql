@@ -1,13 +1,17 @@
 -- One row per month, from the earliest month any participant or target needs up to
 -- the build's month, with the reinvestment rule in force on its first day (the latest
--- valid_from not after it). Months before the first rule take the first rule and are
+-- valid_from not after it), and its baseline method (PAID_BENEFITS when the file has no
+-- baseline_method column or leaves it empty). Months before the first rule take the first rule and are
 -- flagged: they can only matter as history (e.g. employed months before a budget
 -- year that count towards the cap); a budget month without a rule stops the build
 -- (test rule_in_force_for_every_budget_month).
 with
 
 rules as (
-    select * from {{ ref('reinvestment_rules') }}
+    select
+        *,
+        {{ seed_column_or(ref('reinvestment_rules'), 'baseline_method', "'PAID_BENEFITS'") }}::text as baseline_method_in_file
+    from {{ ref('reinvestment_rules') }}
 ),
 
 bounds as (
@@ -36,7 +40,8 @@ final as (
         coalesce(in_force.lower_threshold, first_rule.lower_threshold) as lower_threshold,
         coalesce(in_force.upper_threshold, first_rule.upper_threshold) as upper_threshold,
         coalesce(in_force.efficiency_share, first_rule.efficiency_share) as efficiency_share,
-        coalesce(in_force.innovation_share, first_rule.innovation_share) as innovation_share
+        coalesce(in_force.innovation_share, first_rule.innovation_share) as innovation_share,
+        coalesce(in_force.baseline_method_in_file, first_rule.baseline_method_in_file, 'PAID_BENEFITS') as baseline_method
     from months
     left join lateral (
         select * from rules where rules.valid_from <= months.month order by rules.valid_from desc limit 1

@@ -13,6 +13,7 @@ final as (
         days_employed::integer as days_employed,
         is_employed_month,
         {{ eur('benefits_paid_eur') }} as benefits_paid_eur,
+        baseline_method::text as baseline_method,
         {{ eur('baseline_monthly_eur') }} as baseline_monthly_eur,
         is_counted_month,
         saving_eur::numeric(14, 2) as saving_eur,

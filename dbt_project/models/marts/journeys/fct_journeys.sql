@@ -2,7 +2,11 @@
 -- journey from referral to work (SPEC §7). The first job is the earliest employment
 -- relationship starting on or after the intake date; "employed 6m/12m after" is true
 -- when an employment relationship covers the day 6 (12) calendar months after the
--- first job's start, null while that day is after the build's last day.
+-- first job's start, null while that day is after the build's last day. Sustained
+-- employment, as payment-by-results programmes define it: the days covered by any
+-- employment relationship in the 6 (12) calendar months from the first job's start
+-- (start included, the same day 6 or 12 months later excluded); sustained when at least
+-- 91 days (13 weeks) or 182 days (26 weeks); null while the window is not over.
 with
 
 referrals as (
@@ -97,6 +101,47 @@ employment_checks as (
     cross join last_day
 ),
 
+windows as (
+    select
+        follow_up.programme,
+        follow_up.person_key,
+        daterange(first_job.start_date, follow_up.day_6m, '[)') as window_6m,
+        daterange(first_job.start_date, follow_up.day_12m, '[)') as window_12m
+    from follow_up
+    inner join first_job
+        on first_job.programme = follow_up.programme and first_job.person_key = follow_up.person_key
+),
+
+covered as (
+    -- The union of the relationships' days inside each window (a day counted once).
+    select
+        windows.programme,
+        windows.person_key,
+        range_agg(daterange(relationships.start_date, relationships.end_date, '[]') * windows.window_6m) as days_6m,
+        range_agg(daterange(relationships.start_date, relationships.end_date, '[]') * windows.window_12m) as days_12m
+    from windows
+    inner join relationships
+        on relationships.person_key = windows.person_key
+        and daterange(relationships.start_date, relationships.end_date, '[]') && windows.window_12m
+    group by windows.programme, windows.person_key
+),
+
+sustained as (
+    select
+        windows.programme,
+        windows.person_key,
+        case when upper(windows.window_6m) - 1 > last_day.last_day then null
+             else coalesce((select sum(upper(r) - lower(r)) from unnest(covered.days_6m) as r), 0) end
+            as days_employed_6m,
+        case when upper(windows.window_12m) - 1 > last_day.last_day then null
+             else coalesce((select sum(upper(r) - lower(r)) from unnest(covered.days_12m) as r), 0) end
+            as days_employed_12m
+    from windows
+    cross join last_day
+    left join covered
+        on covered.programme = windows.programme and covered.person_key = windows.person_key
+),
+
 baselines as (
     select distinct on (programme, person_key) programme, person_key, baseline_monthly_eur
     from {{ ref('int_participant_months_computed') }}
@@ -121,6 +166,10 @@ final as (
         (first_job.start_date - participants.intake_date)::integer as days_intake_to_first_job,
         employment_checks.employed_6m_after_first_job,
         employment_checks.employed_12m_after_first_job,
+        sustained.days_employed_6m::integer as days_employed_6m_after_first_job,
+        sustained.days_employed_12m::integer as days_employed_12m_after_first_job,
+        (sustained.days_employed_6m >= 91) as sustained_6m,
+        (sustained.days_employed_12m >= 182) as sustained_12m,
         {{ eur('baselines.baseline_monthly_eur') }} as baseline_monthly_eur,
         (case
             when participants.person_key is null then
@@ -146,6 +195,8 @@ final as (
         on first_job.programme = referred.programme and first_job.person_key = referred.person_key
     left join employment_checks
         on employment_checks.programme = referred.programme and employment_checks.person_key = referred.person_key
+    left join sustained
+        on sustained.programme = referred.programme and sustained.person_key = referred.person_key
     left join baselines
         on baselines.programme = referred.programme and baselines.person_key = referred.person_key
 )

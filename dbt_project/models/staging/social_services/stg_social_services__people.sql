@@ -33,15 +33,8 @@ final as (
         end as education_level,
         people.comune_residenza as municipality_code,
         people.quartiere as district,
-        case people.categoria_target
-            when 'SVANTAGGIATO_381' then 'DISADVANTAGED_L381'
-            when 'DISABILE_45' then 'DISABLED_OVER_45'
-            when 'NEET' then 'NEET'
-            when 'CARE_LEAVER' then 'CARE_LEAVER'
-            when 'NEOMAGGIORENNE_ACCOLTO' then 'YOUNG_ADULT_LEAVING_CARE'
-            when 'DISOCCUPATO_LUNGA_DURATA_50' then 'LONG_TERM_UNEMPLOYED_50'
-            else 'OTHER'
-        end as target_category,
+        {{ target_category('people.categoria_target') }} as target_category,
+        people.categoria_target as target_category_code,
         people.aggiornato_il as source_updated_at,
         people._extracted_at as extracted_at
     from people
