@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_QUIET := 2>&1 | grep -v "^WARNING: Location" || true
 
-.PHONY: install up down demo test test-fast lint status airflow-ui bench clean browser
+.PHONY: install up down demo test test-fast lint status airflow-ui bench clean browser pdf-libs
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@echo "Creating $(VENV) and installing the pinned dependencies (about a minute)..."
@@ -27,7 +27,14 @@ up: install  ## start the embedded PostgreSQL, create the databases, migrate Air
 down:  ## stop the embedded PostgreSQL
 	$(BIN)/florwork down
 
-demo: install  ## set up, load the demo dataset, run every month, print the budget
+pdf-libs:  ## Pango and a font for the report's PDF (WeasyPrint), from Debian's packages when missing
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && ldconfig -p | grep -q 'libpango-1.0.so.0' || { \
+		echo "Installing Pango for the report's PDF..."; \
+		(apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 \
+		  fonts-dejavu-core >/dev/null 2>&1)) || echo "could not install Pango: reports will have no PDF"; }
+
+demo: install pdf-libs  ## set up, load the demo dataset, run every month, print the budget
 	$(BIN)/florwork demo
 
 status: install
@@ -38,7 +45,7 @@ browser:  ## Debian's Chromium for the report's browser test (needs apt, as on C
 		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
 		 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "could not install chromium: the browser test will fail"; }
 
-test: install browser  ## unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow, Chromium)
+test: install browser pdf-libs  ## unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow, Chromium)
 	$(BIN)/pytest
 
 test-fast: install  ## unit tests only

@@ -14,7 +14,9 @@ import subprocess
 from datetime import date
 from functools import cache
 
-from florwork import __version__, config, months, warehouse
+from psycopg.types.json import Jsonb
+
+from florwork import __version__, config, months, transform, warehouse
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +99,10 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
                 continue
             run_id = wh.execute(
                 f"insert into marts.budget_runs ({columns}, supersedes_run_id, data_cutoff, code_version, "
-                f"airflow_run_id) values ({', '.join(['%s'] * len(FIGURES))}, %s, %s, %s, %s) returning run_id",
-                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id),
+                f"airflow_run_id, seed_fingerprints) values ({', '.join(['%s'] * len(FIGURES))}, %s, %s, %s, %s, %s) "
+                "returning run_id",
+                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id,
+                 Jsonb(transform.seed_fingerprints())),
             ).fetchone()[0]
             published.append({**figures, "run_id": run_id,
                               "status": "superseding" if latest else "published",

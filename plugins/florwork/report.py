@@ -1,165 +1,338 @@
-"""The budget office's report of a monthly run: an HTML page and a CSV export.
+"""The budget office's report of a monthly run: HTML, PDF and a CSV export.
 
-Charts are inline SVG drawn here, so the page needs nothing from the internet (no
-CDN) and opens from a file. One folder per budget month under the reports folder
-(``.florwork/reports`` by default, ``FLORWORK_REPORTS_DIR`` to change it).
+The page is rendered from ``report_templates/budget_report.html.j2`` with the labels of
+one catalogue per language (``labels.<lang>.json``; ``FLORWORK_REPORT_LANGUAGE`` = ``it``,
+the default, or ``en``) and numbers and dates formatted for it by Babel. Charts are inline
+SVG (axes, values, thresholds, the projection to year end), so the page needs nothing
+from the internet and opens from a file; the PDF of the same page (WeasyPrint) can be
+attached to a council act. One folder per budget month under the reports folder
+(``.florwork/reports``, ``FLORWORK_REPORTS_DIR`` to change it).
 """
 
 from __future__ import annotations
 
 import csv
-import html
-from datetime import date
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from florwork import config, warehouse
 from florwork.budget import FIGURES
 from florwork.months import TZ as ROME
-from florwork.months import previous_month
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("it", "en")
+FUNNEL_COLUMNS = ("people_referred", "people_taken_in_charge", "people_assessed", "people_in_soft_skills_lab",
+                  "people_in_on_the_job_lab", "people_in_internship", "people_hired", "people_into_companies",
+                  "people_withdrawn", "people_waiting")
 
 
-def _eur(value) -> str:
-    if value is None:
-        return "–"
-    return f"€ {value:,.2f}".replace(",", "\u202f")
+class ReportFailed(RuntimeError):
+    pass
 
 
-def _ratio(value) -> str:
-    return "–" if value is None else f"{value:.4f}"
+def language() -> str:
+    value = os.environ.get("FLORWORK_REPORT_LANGUAGE", "it").strip().lower()
+    if value not in LANGUAGES:
+        raise ReportFailed(f"FLORWORK_REPORT_LANGUAGE={value!r}: use one of {', '.join(LANGUAGES)}")
+    return value
 
 
-def _line_chart(points: list[tuple[str, float | None]], lower: float, upper: float) -> str:
-    width, height, pad = 640, 260, 40
-    values = [v for _, v in points if v is not None] + [upper * 1.2, lower]
-    top = max(values) or 1.0
-    n = max(len(points) - 1, 1)
-    x = lambda i: pad + i * (width - 2 * pad) / n  # noqa: E731
-    y = lambda v: height - pad - v / top * (height - 2 * pad)  # noqa: E731
-    path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points) if v is not None)
-    parts = [f'<svg id="chart-r" role="img" aria-label="R year to date" viewBox="0 0 {width} {height}" width="{width}" height="{height}">']
-    for value, label, colour in ((lower, "lower threshold", "#c0392b"), (upper, "upper threshold", "#27ae60")):
-        parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{colour}" stroke-dasharray="6 4"/>')
-        parts.append(f'<text x="{width - pad}" y="{y(value) - 4:.1f}" text-anchor="end" font-size="11" fill="{colour}">{label} {value:g}</text>')
-    parts.append(f'<polyline fill="none" stroke="#2c3e50" stroke-width="2" points="{path}"/>')
-    for i, (label, value) in enumerate(points):
-        if value is not None:
-            parts.append(f'<circle class="point" cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="#2c3e50"><title>{label}: R {value:.4f}</title></circle>')
-        parts.append(f'<text x="{x(i):.1f}" y="{height - pad + 16}" text-anchor="middle" font-size="10">{label[5:7]}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+@cache
+def labels(lang: str) -> dict:
+    return json.loads(resources.files("florwork.report_templates").joinpath(f"labels.{lang}.json").read_text())
 
 
-def _bar_chart(rows: list[tuple[str, float, float]]) -> str:
-    width, height, pad = 640, 260, 40
-    top = max([max(r, e) for _, r, e in rows] + [1.0])
-    slot = (width - 2 * pad) / max(len(rows), 1)
-    bar = slot * 0.38
-    parts = [f'<svg id="chart-savings" role="img" aria-label="Realised and expected savings by month" viewBox="0 0 {width} {height}" width="{width}" height="{height}">']
-    for i, (label, realised, expected) in enumerate(rows):
-        x0 = pad + i * slot + slot * 0.1
-        for j, (value, colour, name) in enumerate(((realised, "#2980b9", "realised"), (expected, "#bdc3c7", "expected"))):
-            h = value / top * (height - 2 * pad)
-            parts.append(f'<rect class="bar" x="{x0 + j * bar:.1f}" y="{height - pad - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{label} {name}: {value:,.2f}</title></rect>')
-        parts.append(f'<text x="{x0 + bar:.1f}" y="{height - pad + 16}" text-anchor="middle" font-size="10">{label[5:7]}</text>')
-    parts.append(f'<text x="{pad}" y="16" font-size="11" fill="#2980b9">■ realised</text><text x="{pad + 80}" y="16" font-size="11" fill="#7f8c8d">■ expected</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+class Formats:
+    """Numbers and dates in the report's language (Babel's CLDR data)."""
+
+    def __init__(self, lang: str):
+        self.locale = labels(lang)["locale"]
+        self.none = labels(lang)["none"]
+
+    def eur(self, value) -> str:
+        from babel.numbers import format_currency
+
+        return self.none if value is None else format_currency(value, "EUR", locale=self.locale)
+
+    def ratio(self, value) -> str:
+        from babel.numbers import format_decimal
+
+        return self.none if value is None else format_decimal(value, format="0.0000", locale=self.locale)
+
+    def percent(self, value) -> str:
+        from babel.numbers import format_percent
+
+        return self.none if value is None else format_percent(value, format="0.00%", locale=self.locale)
+
+    def integer(self, value) -> str:
+        from babel.numbers import format_decimal
+
+        return self.none if value is None else format_decimal(value, format="#,##0", locale=self.locale)
+
+    def month_name(self, value: date) -> str:
+        from babel.dates import format_date
+
+        return format_date(value, "LLLL y", locale=self.locale)
+
+    def month_short(self, value: date) -> str:
+        from babel.dates import format_date
+
+        return format_date(value, "LLL", locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        from babel.dates import format_datetime
+
+        return self.none if value is None else format_datetime(value, "d MMMM y, HH:mm", tzinfo=ROME,
+                                                               locale=self.locale)
+
+    def indicator(self, name: str, value) -> str:
+        if value is None:
+            return self.none
+        if name in ("employed_6m_rate",):
+            return self.percent(value)
+        if name == "r_year_end":
+            return self.ratio(value)
+        return self.integer(value)
+
+    def axis_eur(self, value: float) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(round(value), format="#,##0", locale=self.locale) + " €"
 
 
-def render(month: date) -> Path:
-    """Write the month's report (HTML and CSV); return the HTML path."""
+# -- charts: geometry here, markup in the template ------------------------------------
+
+@dataclass
+class Chart:
+    width: int = 680
+    height: int = 280
+    left: int = 64
+    right: int = 660
+    top: int = 28
+    bottom: int = 244
+    y_label: str = ""
+    y_ticks: list = field(default_factory=list)
+    x_ticks: list = field(default_factory=list)
+
+
+def _nice_step(top: float, ticks: int = 5) -> float:
+    raw = max(top, 1e-9) / ticks
+    magnitude = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 10 ** -len(str(int(1 / raw)))
+    for factor in (1, 2, 2.5, 5, 10):
+        if magnitude * factor >= raw:
+            return magnitude * factor
+    return magnitude * 10
+
+
+def _scale(chart: Chart, top: float, fmt) -> tuple:
+    step = _nice_step(top)
+    top = step * max(1, -(-top // step))
+    y = lambda v: round(chart.bottom - float(v) / top * (chart.bottom - chart.top), 1)  # noqa: E731
+    chart.y_ticks = [{"y": y(step * i), "label": fmt(step * i)} for i in range(int(round(top / step)) + 1)]
+    return y
+
+
+def _x_positions(chart: Chart, months: list[date], fmt: Formats) -> list[float]:
+    slot = (chart.right - chart.left) / 12
+    xs = [round(chart.left + slot * (m.month - 0.5), 1) for m in months]
+    chart.x_ticks = [{"x": round(chart.left + slot * (i - 0.5), 1), "label": fmt.month_short(date(months[0].year, i, 1))}
+                     for i in range(1, 13)] if months else []
+    return xs
+
+
+def r_chart(rows: list[dict], lower, upper, piao, fmt: Formats, text: dict) -> Chart:
+    chart = Chart(y_label=text["chart_r_label"])
+    values = [float(r["r_ytd"]) for r in rows if r["r_ytd"] is not None]
+    projected = float(piao["r_projected_year_end"]) if piao and piao.get("r_projected_year_end") is not None else None
+    y = _scale(chart, max(values + [float(upper) * 1.2] + ([projected] if projected is not None else [])), fmt.ratio)
+    xs = _x_positions(chart, [r["month"] for r in rows], fmt)
+    points = [{"x": x, "y": y(r["r_ytd"]), "label": fmt.ratio(r["r_ytd"]),
+               "title": f"{fmt.month_name(r['month'])}: R {fmt.ratio(r['r_ytd'])}"}
+              for x, r in zip(xs, rows) if r["r_ytd"] is not None]
+    chart.points = points
+    chart.path = " ".join(f"{p['x']},{p['y']}" for p in points)
+    chart.thresholds = [
+        {"y": y(lower), "colour": "#c0392b", "label": f"{text['lower_threshold']} {fmt.ratio(lower)}"},
+        {"y": y(upper), "colour": "#27ae60", "label": f"{text['upper_threshold']} {fmt.ratio(upper)}"},
+    ]
+    chart.projection = None
+    if points and projected is not None and rows[-1]["month"].month < 12:
+        december = chart.left + (chart.right - chart.left) / 12 * 11.5
+        chart.projection = {"x1": points[-1]["x"], "y1": points[-1]["y"], "x2": round(december, 1),
+                            "y2": y(projected), "label": f"{text['projection']} {fmt.ratio(projected)}"}
+    return chart
+
+
+def savings_chart(rows: list[dict], fmt: Formats, text: dict) -> Chart:
+    chart = Chart(y_label="€")
+    top = max([float(max(r["realised_savings_eur"], r["expected_savings_eur"])) for r in rows] + [1.0])
+    y = _scale(chart, top, fmt.axis_eur)
+    xs = _x_positions(chart, [r["month"] for r in rows], fmt)
+    slot = (chart.right - chart.left) / 12
+    width = round(slot * 0.36, 1)
+    chart.bars = []
+    for x, r in zip(xs, rows):
+        for offset, kind, colour in ((-width, "realised", "#2980b9"), (0, "expected", "#bdc3c7")):
+            value = r[f"{kind}_savings_eur"]
+            top_y = y(value)
+            chart.bars.append({
+                "kind": kind, "x": round(x + offset, 1), "y": top_y, "width": width,
+                "height": round(chart.bottom - top_y, 1), "colour": colour,
+                "title": f"{fmt.month_name(r['month'])}, {text[kind]}: {fmt.eur(value)}",
+                "label": fmt.axis_eur(float(value)) if kind == "realised" else "",
+            })
+    return chart
+
+
+# -- what changed, and why ------------------------------------------------------------
+
+def _changes(programme: str, month: date, current: dict, rows: list[dict], runs: list[dict], previous: dict | None,
+             restated: list[dict], fmt: Formats, text: dict) -> list[str]:
+    def t(key, **values):
+        return text[key].format(**values)
+
+    changes = []
+    this_month = [r for r in runs if r["programme"] == programme]
+    latest = this_month[-1] if this_month else None
+    if latest and latest["supersedes_run_id"]:
+        changes.append(t("change_republished", supersedes=latest["supersedes_run_id"]))
+    if previous is None:
+        changes.append(t("change_first"))
+    else:
+        changes.append(t("change_new_data", previous=fmt.month_name(previous["month"]),
+                         previous_cutoff=fmt.datetime(previous["data_cutoff"]), r_before=fmt.ratio(previous["r_ytd"]),
+                         r_after=fmt.ratio(current["r_ytd"]), s_before=fmt.eur(previous["realised_savings_ytd_eur"]),
+                         s_after=fmt.eur(current["realised_savings_ytd_eur"])))
+        if previous["rule_version"] != current["rule_version"]:
+            first = next(r["month"] for r in rows if r["rule_version"] == current["rule_version"])
+            changes.append(t("change_rule", month=fmt.month_name(first), rule=current["rule_version"],
+                             method=text["method_names"].get(current["baseline_method"], current["baseline_method"]),
+                             previous_rule=previous["rule_version"]))
+        before, after = previous.get("seed_fingerprints") or {}, (latest or {}).get("seed_fingerprints") or {}
+        changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+        if before and after and changed:
+            changes.append(t("change_seeds", files=", ".join(changed)))
+    for row in restated:
+        changes.append(t("change_restated", month=fmt.month_name(row["month"]), now=fmt.eur(row["now"]),
+                         published=fmt.eur(row["published"])))
+    return changes
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [d.name for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def gather(month: date) -> dict:
+    """Everything the report shows, read from the marts in one connection."""
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        rows = _dicts(wh.execute(
+            f"select {', '.join(FIGURES)} from marts.budget_monthly where budget_year = %s and month <= %s "
+            "order by programme, month", (month.year, month)))
+        methods = {r["month"]: r["baseline_method"] for r in _dicts(wh.execute(
+            "select month, baseline_method from intermediate.int_rules_in_force"))}
+        thresholds = {r["rule_version"]: r for r in _dicts(wh.execute(
+            "select rule_version, lower_threshold, upper_threshold from reference.reinvestment_rules"))}
+        piao = {r["programme"]: r for r in _dicts(wh.execute(
+            "select * from marts.piao_indicator where budget_year = %s", (month.year,)))}
+        funnel = _dicts(wh.execute("select * from marts.programme_funnel order by programme, edition nulls last"))
+        runs = _dicts(wh.execute("select * from marts.budget_runs where month = %s order by run_id", (month,)))
+        previous = {r["programme"]: r for r in _dicts(wh.execute(
+            "select distinct on (programme) * from marts.budget_runs where month < %s "
+            "order by programme, month desc, run_id desc", (month,)))}
+        published = _dicts(wh.execute(
+            "select programme, month, realised_savings_eur from marts.budget_runs_latest "
+            "where budget_year = %s and month < %s", (month.year, month)))
+        loans = _dicts(wh.execute(
+            "select y.*, t.programme_list from marts.impact_loan_years y join ("
+            " select loan_id, array_agg(distinct programme) as programme_list from reference.impact_loan_targets "
+            " group by loan_id) t using (loan_id) where y.year = %s order by y.loan_id", (month.year,)))
+        indicators = _dicts(wh.execute(
+            "select * from marts.impact_loan_indicators where year = %s order by loan_id, indicator", (month.year,)))
+        cutoff = wh.execute("select data_cutoff from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
+    for row in rows:
+        row["baseline_method"] = methods.get(row["month"])
+    return {"rows": rows, "thresholds": thresholds, "piao": piao, "funnel": funnel, "runs": runs,
+            "previous": previous, "published": published, "loans": loans, "indicators": indicators, "cutoff": cutoff}
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=PackageLoader("florwork", "report_templates"), autoescape=select_autoescape(["j2", "html"]),
+                       undefined=StrictUndefined, trim_blocks=False)
+
+
+def render_html(month: date, data: dict, lang: str) -> str:
+    from markupsafe import Markup
+
+    text, fmt = labels(lang), Formats(lang)
+    programmes = []
+    for code in sorted({r["programme"] for r in data["rows"]}):
+        rows = [r for r in data["rows"] if r["programme"] == code]
+        current = rows[-1]
+        rule = data["thresholds"][current["rule_version"]]
+        piao = data["piao"].get(code)
+        published = {(p["month"]): p["realised_savings_eur"] for p in data["published"] if p["programme"] == code}
+        restated = [{"month": r["month"], "now": r["realised_savings_eur"], "published": published[r["month"]]}
+                    for r in rows[:-1] if r["month"] in published and published[r["month"]] != r["realised_savings_eur"]]
+        loans = [dict(loan, indicators=[i for i in data["indicators"] if i["loan_id"] == loan["loan_id"]])
+                 for loan in data["loans"] if code in loan["programme_list"]]
+        programmes.append({
+            "code": code, "current": current, "months": rows, "piao": piao, "loans": loans,
+            "changes": _changes(code, month, current, rows, data["runs"], data["previous"].get(code), restated, fmt,
+                                text),
+            "chart_r": r_chart(rows, rule["lower_threshold"], rule["upper_threshold"], piao, fmt, text),
+            "chart_savings": savings_chart(rows, fmt, text),
+        })
+    latest_runs = {r["programme"]: r for r in data["runs"]}
+    seeds = {}
+    for run in latest_runs.values():
+        seeds.update(run.get("seed_fingerprints") or {})
+    template = _environment().get_template("budget_report.html.j2")
+    return template.render(
+        labels=text, month=month, cutoff=data["cutoff"], programmes=programmes, funnel=data["funnel"],
+        funnel_columns=FUNNEL_COLUMNS, runs=data["runs"], provenance=list(latest_runs.values()), seeds=seeds,
+        csv_name=f"budget_{month:%Y-%m}.csv",
+        t=lambda key, **values: Markup(text[key]).format(**values),
+        eur=fmt.eur, ratio=fmt.ratio, percent=fmt.percent, integer=fmt.integer, month_name=fmt.month_name,
+        datetime=fmt.datetime, indicator=fmt.indicator,
+    )
+
+
+def write_pdf(html_path: Path, pdf_path: Path) -> float:
+    """The PDF of the page (WeasyPrint); return the seconds it took."""
+    started = time.monotonic()
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # the system's Pango is missing
+        raise ReportFailed(f"the PDF needs Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0): {exc}")
+    HTML(filename=str(html_path)).write_pdf(str(pdf_path))
+    return time.monotonic() - started
+
+
+def render(month: date, lang: str | None = None) -> Path:
+    """Write the month's report (HTML, PDF and CSV); return the HTML path."""
+    lang = lang or language()
     folder = config.reports_dir() / month.strftime("%Y-%m")
     folder.mkdir(parents=True, exist_ok=True)
-    with warehouse.connect("warehouse", autocommit=True) as wh:
-        year_rows = wh.execute(
-            f"select {', '.join(FIGURES)} from marts.budget_monthly "
-            "where budget_year = %s and month <= %s order by programme, month",
-            (month.year, month),
-        ).fetchall()
-        rules = {r[0]: r[1:] for r in wh.execute(
-            "select rule_version, lower_threshold, upper_threshold from reference.reinvestment_rules").fetchall()}
-        funnel = wh.execute("select * from marts.programme_funnel order by programme, edition")
-        funnel_cols = [d.name for d in funnel.description]
-        funnel_rows = funnel.fetchall()
-        previous = {r[0]: r[1:] for r in wh.execute(
-            "select programme, month, r_ytd, tier, realised_savings_ytd_eur, reinvest_efficiency_eur + reinvest_innovation_eur "
-            "from marts.budget_runs_latest where month = %s", (previous_month(month),)
-        ).fetchall()} if month.month > 1 else {}
-        history = wh.execute(
-            "select run_id, published_at, programme, r_ytd, tier, realised_savings_ytd_eur, supersedes_run_id, "
-            "data_cutoff, code_version from marts.budget_runs where month = %s order by run_id", (month,)
-        ).fetchall()
-        cutoff = wh.execute("select data_cutoff from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
-    rows = [dict(zip(FIGURES, r)) for r in year_rows]
+    data = gather(month)
     csv_path = folder / f"budget_{month:%Y-%m}.csv"
     with csv_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIGURES)
+        writer = csv.DictWriter(handle, fieldnames=FIGURES, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
-
-    sections = []
-    for programme in sorted({r["programme"] for r in rows}):
-        prog = [r for r in rows if r["programme"] == programme]
-        current = prog[-1]
-        lower, upper = rules.get(current["rule_version"], (0.5, 1.0))
-        chart_r = _line_chart([(r["month"].isoformat(), float(r["r_ytd"]) if r["r_ytd"] is not None else None) for r in prog],
-                              float(lower), float(upper))
-        chart_s = _bar_chart([(r["month"].isoformat(), float(r["realised_savings_eur"]), float(r["expected_savings_eur"])) for r in prog])
-        table = "".join(
-            f"<tr><td>{r['month']:%Y-%m}</td><td>{_eur(r['realised_savings_eur'])}</td><td>{_eur(r['expected_savings_eur'])}</td>"
-            f"<td>{_eur(r['realised_savings_ytd_eur'])}</td><td>{_eur(r['expected_savings_ytd_eur'])}</td>"
-            f"<td>{_ratio(r['r_ytd'])}</td><td>{r['tier'] or '–'}</td>"
-            f"<td>{_eur(r['reinvest_efficiency_eur'])}</td><td>{_eur(r['reinvest_innovation_eur'])}</td>"
-            f"<td>{_eur(r['not_reinvested_eur'])}</td><td>{r['participants_with_savings']}</td></tr>"
-            for r in prog
-        )
-        changes = [h for h in history if h[2] == programme]
-        change_text = "First publication of this month." if len(changes) <= 1 else (
-            f"Republished: run {changes[-1][0]} supersedes run {changes[-1][6]} "
-            f"(R {changes[-2][3]} → {changes[-1][3]}, S {_eur(changes[-2][5])} → {_eur(changes[-1][5])}).")
-        before = previous.get(programme)
-        if before:
-            change_text += (f" Since the previous month's run ({before[0]:%B}): R {_ratio(before[1])} → {_ratio(current['r_ytd'])}, "
-                            f"tier {before[2] or '–'} → {current['tier'] or '–'}, S {_eur(before[3])} → "
-                            f"{_eur(current['realised_savings_ytd_eur'])}, reinvested {_eur(before[4])} → "
-                            f"{_eur(current['reinvest_efficiency_eur'] + current['reinvest_innovation_eur'])}.")
-        r_text = "not defined (expected savings are 0)" if current["r_ytd"] is None else f"{current['r_ytd']:.4f}"
-        sections.append(f"""
-<section class="programme">
-<h2>{html.escape(programme)} — {month:%B %Y}</h2>
-<p class="headline">R year to date <strong>{r_text}</strong>, tier <strong>{current['tier'] or '–'}</strong>.
-Reinvestment: efficiency {_eur(current['reinvest_efficiency_eur'])}, innovation {_eur(current['reinvest_innovation_eur'])},
-not reinvested {_eur(current['not_reinvested_eur'])}. Participants with savings this month: {current['participants_with_savings']}.</p>
-<p>Rule version {html.escape(current['rule_version'])}; data as known on {cutoff.astimezone(ROME):%d %B %Y %H:%M} (Europe/Rome). {html.escape(change_text)}</p>
-<h3>R year to date against the thresholds</h3>{chart_r}
-<h3>Realised and expected savings by month</h3>{chart_s}
-<table><thead><tr><th>Month</th><th>Realised</th><th>Expected</th><th>Realised YTD (S)</th><th>Expected YTD (E)</th>
-<th>R</th><th>Tier</th><th>Efficiency</th><th>Innovation</th><th>Not reinvested</th><th>Participants with savings</th></tr></thead>
-<tbody>{table}</tbody></table>
-</section>""")
-    funnel_html = "<tr>" + "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in funnel_cols) + "</tr>" + "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in funnel_rows)
-    runs_html = "".join(
-        f"<tr><td>{h[0]}</td><td>{h[1]:%Y-%m-%d %H:%M}</td><td>{html.escape(h[2])}</td><td>{h[3]}</td><td>{h[4] or '–'}</td>"
-        f"<td>{h[6] or ''}</td><td>{h[7].astimezone(ROME):%Y-%m-%d %H:%M}</td><td>{html.escape(h[8])}</td></tr>" for h in history)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Budget run {month:%Y-%m}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #2c3e50; max-width: 1100px; }}
-table {{ border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }}
-th, td {{ border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }}
-td {{ white-space: nowrap; }}
-th {{ background: #f4f6f7; }} .headline {{ font-size: 1.1rem; }}
-</style></head><body>
-<h1>Monthly budget run — {month:%B %Y}</h1>
-<p>Theoretical savings of the job-placement programmes and their reinvestment (SPEC §5). Generated from
-<code>marts.budget_monthly</code> and <code>marts.budget_runs</code>; CSV export: <a href="{csv_path.name}">{csv_path.name}</a>.</p>
-{''.join(sections) or '<p>No budget target for this month.</p>'}
-<h2>Programme funnel</h2><table>{funnel_html}</table>
-<h2>Publications of this month</h2>
-<table><tr><th>Run</th><th>Published</th><th>Programme</th><th>R</th><th>Tier</th><th>Supersedes</th><th>Data cutoff</th><th>Code version</th></tr>{runs_html}</table>
-</body></html>
-"""
+        writer.writerows({k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in data["rows"])
     path = folder / f"budget_{month:%Y-%m}.html"
-    path.write_text(page)
+    path.write_text(render_html(month, data, lang))
+    seconds = write_pdf(path, path.with_suffix(".pdf"))
+    log.info("report of %s written (%s): %s and its PDF (%.2f s)", f"{month:%Y-%m}", lang, path, seconds)
     return path

@@ -83,11 +83,13 @@ def _load_dags() -> dict:
 
 
 def _failed_tasks(dag_run) -> str:
+    """The tasks that failed (those only skipped because of them are left out, like the
+    watcher, which only marks the run failed)."""
     from airflow.utils.state import TaskInstanceState
 
-    failed = [ti for ti in dag_run.get_task_instances()
-              if ti.state in (TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED)
-              and ti.task_id != "watcher"]  # the watcher only marks the run failed
+    instances = [ti for ti in dag_run.get_task_instances() if ti.task_id != "watcher"]
+    failed = [ti for ti in instances if ti.state == TaskInstanceState.FAILED] or [
+        ti for ti in instances if ti.state == TaskInstanceState.UPSTREAM_FAILED]
     return ", ".join(f"{ti.task_id} ({ti.state})" for ti in failed) or "unknown task"
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from datetime import date
+from pathlib import Path
 
 from florwork import config
 
@@ -21,6 +22,19 @@ log = logging.getLogger(__name__)
 
 class DbtFailed(RuntimeError):
     pass
+
+
+def seed_sources() -> dict[str, Path]:
+    """The seed files a build uses, by name: the repository's, overridden by the
+    dataset's own (``config.seeds_dir()``: targets, rules, costs)."""
+    wanted = {p.name: p for p in (config.dbt_project_dir() / "seeds").glob("*.csv")}
+    wanted.update({p.name: p for p in config.seeds_dir().glob("*.csv")})
+    return dict(sorted(wanted.items()))
+
+
+def seed_fingerprints() -> dict[str, str]:
+    """The sha256 of each seed file a build uses: recorded with every budget run."""
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in seed_sources().items()}
 
 
 def _seed_path() -> str:
@@ -36,10 +50,7 @@ def _seed_path() -> str:
     key = hashlib.sha1(str(config.state_dir()).encode()).hexdigest()[:10]
     target = config.dbt_project_dir() / "seeds_in_use" / key
     target.mkdir(parents=True, exist_ok=True)
-    # The repository's seeds, overridden by the dataset's own (targets and rules).
-    wanted = {p.name: p for p in (config.dbt_project_dir() / "seeds").glob("*.csv")}
-    wanted.update({p.name: p for p in source.glob("*.csv")})
-    for name, path in wanted.items():
+    for name, path in seed_sources().items():
         if not (target / name).exists() or (target / name).read_bytes() != path.read_bytes():
             shutil.copyfile(path, target / name)
     return f"seeds_in_use/{key}"

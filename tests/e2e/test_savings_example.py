@@ -71,11 +71,17 @@ def test_every_batch_reconciles(example_run):
 
 
 def test_report_of_the_last_run(example_run):
+    """Italian by default: Italian numbers ("0,5152", "2.685,00 €" style) and months, the
+    reinvestment worded as a ceiling, the PIAO indicator, a CSV and a PDF beside it."""
     platform, _, _ = example_run
-    page = (platform.reports_dir() / "2025-12" / "budget_2025-12.html").read_text()
-    assert 'id="chart-r"' in page and 'id="chart-savings"' in page and "0.5152" in page
+    folder = platform.reports_dir() / "2025-12"
+    page = (folder / "budget_2025-12.html").read_text()
+    assert '<html lang="it">' in page and 'id="chart-r"' in page and 'id="chart-savings"' in page
+    assert "0,5152" in page and "dicembre 2025" in page and "fino a" in page and "Indicatore PIAO" in page
+    assert "SPEC" not in page and "marts." not in page  # written for the budget office, not engineers
     assert "https://" not in page and "http://" not in page  # nothing from a CDN
-    assert (platform.reports_dir() / "2025-12" / "budget_2025-12.csv").read_text().count("\n") == 13
+    assert (folder / "budget_2025-12.csv").read_text().count("\n") == 13
+    assert (folder / "budget_2025-12.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_running_again_duplicates_nothing(example_run):
@@ -186,26 +192,55 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--enable-logging=stderr", "--v=0"]
 
 
-def test_the_report_renders_in_a_real_browser(example_run, tmp_path):
-    """Headless Chromium loads the report from disk, with its charts, and takes a screenshot."""
+def _open_in_chromium(page, tmp_path, shot_name: str):
+    """Headless Chromium loads the page from disk: its DOM, its console, a screenshot."""
     import shutil
     import subprocess
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.fail("Chromium is not installed: `make test` installs Debian's chromium; install it to run this test")
-    platform, _, _ = example_run
-    page = platform.reports_dir() / "2025-12" / "budget_2025-12.html"
-    profile = tmp_path / "profile"
+    profile = tmp_path / f"profile-{shot_name}"
     dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert dom.stdout.count('<circle class="point"') == 12     # R year to date, one point a month
-    assert dom.stdout.count('<rect class="bar"') == 24         # realised and expected, each month
-    assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr
-    shot = tmp_path / "report.png"
+    assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr, dom.stderr[-2000:]
+    shot = tmp_path / f"{shot_name}.png"
     taken = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
-                            "--window-size=1200,1800", page.as_uri()], capture_output=True, text=True, timeout=120)
+                            "--window-size=1200,2400", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr[-2000:]
-    keep = platform.reports_dir() / "2025-12" / "screenshot.png"
-    shutil.copyfile(shot, keep)
+    shutil.copyfile(shot, page.parent / f"screenshot_{shot_name}.png")  # kept with the reports
+    return dom.stdout
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_report_renders_in_a_real_browser_and_as_pdf(example_run, tmp_path, monkeypatch, lang):
+    """In both languages: the page opens in Chromium without a console error, its charts
+    have axes with values (R: a point a month; savings: two bars a month), and the PDF of
+    the same page carries the same figures (its text extracted)."""
+    import pypdf
+    from florwork import report
+
+    platform, _, _ = example_run
+    monkeypatch.setenv("FLORWORK_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("FLORWORK_REPORT_LANGUAGE", lang)
+    page = report.render(THROUGH)
+    dom = _open_in_chromium(page, tmp_path, lang)
+    assert f'<html lang="{lang}">' in dom
+    assert dom.count('<circle class="point"') == 12
+    assert dom.count('<rect class="bar') == 24
+    assert dom.count('class="axis y"') == 2 and dom.count('class="axis x"') == 2
+    assert dom.count('<text class="tick"') >= 2 * (12 + 3)  # twelve months and at least three values a chart
+    assert 'class="threshold"' in dom
+    months_r = [row["r_ytd"] for row in expected_rows()]
+    formatted = [r.replace(".", ",") if lang == "it" else r for r in months_r]
+    assert all(f in dom for f in formatted)
+
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(page.with_suffix(".pdf")).pages)
+    assert all(f in text for f in formatted), "the PDF shows every month's R"
+    december = query("warehouse", "select reinvest_efficiency_eur from marts.budget_runs_latest "
+                                  "where month = '2025-12-01'")[0][0]
+    efficiency = report.Formats(lang).eur(december)
+    assert efficiency in dom and efficiency.replace("\xa0", " ") in text.replace("\xa0", " ")
+    title = "Risparmi teorici e reinvestimento" if lang == "it" else "Theoretical savings and reinvestment"
+    assert title in text

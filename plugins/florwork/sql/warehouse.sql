@@ -216,6 +216,10 @@ create table if not exists marts.budget_runs (
     code_version              text not null,
     airflow_run_id            text
 );
+-- The budget office's seed files the run's figures were computed with, by content
+-- ({"budget_targets.csv": "<sha256>", ...}): the targets and rules are versioned by
+-- their content as well as by rule_version.
+alter table marts.budget_runs add column if not exists seed_fingerprints jsonb;
 create index if not exists budget_runs_month on marts.budget_runs (programme, month, run_id);
 
 create or replace function ops.refuse_change() returns trigger language plpgsql as $$
