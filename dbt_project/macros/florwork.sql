@@ -19,6 +19,13 @@
     order by {{ key }}, aggiornato_il desc, _batch_id desc
 {%- endmacro %}
 
+{# An employer's tax code that is a company's (11 digits: its name is published); any
+   other, a personal CF of 16 characters above all, is a person's (a family employing a
+   domestic worker, a sole trader), whose name never leaves raw (SPEC §6). #}
+{% macro is_company_tax_code(code) -%}
+    coalesce(regexp_replace({{ code }}, '\s', '', 'g') ~ '^[0-9]{11}$', false)
+{%- endmacro %}
+
 {# SIS's categoria_target in English (staging people, and the theoretical costs the
    budget office writes with SIS's codes). #}
 {% macro target_category(code) -%}
@@ -64,12 +71,6 @@
    zero, which is half-up for the non-negative amounts published). #}
 {% macro eur(expr) -%}
     round(({{ expr }})::numeric, 2)
-{%- endmacro %}
-
-{# Small-cell suppression (SPEC §6): a count of fewer than 5 people is published as
-   null; the row's `suppressed` flag says so. #}
-{% macro suppressed_count(expr, min_cell=5) -%}
-    case when {{ expr }} < {{ min_cell }} then null else {{ expr }} end
 {%- endmacro %}
 
 {# Incremental models by person (int_payments_paid, int_participant_months_computed,

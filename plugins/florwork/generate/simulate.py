@@ -141,19 +141,44 @@ class Company:
     versions: tuple
 
 
+# Employers who are people: a family hiring a domestic worker (ATECO 97.00.00; the CO
+# names the employer by the person's name) or a sole trader (a "ditta individuale",
+# named after its owner). Their tax code is a personal CF of 16 characters.
+SOLE_TRADER_SHARE = 0.06        # of the partner's company network
+OUTSIDER_FAMILY_SHARE = 0.35    # of the employers outside the network (about 7% of hirings)
+OUTSIDER_SOLE_TRADER_SHARE = 0.15
+DOMESTIC_WORK = ("97.00.00", "8.1.4.1")  # ATECO, ISTAT occupation (domestic helpers)
+
+
+def person_employer(rng: random.Random, family: bool) -> Company:
+    """An employer who is a person: a family (domestic work) or a sole trader."""
+    sex = rng.choice("MF")
+    surname = rng.choice(names.SURNAMES_IT)
+    name = rng.choice(names.NAMES_M_IT if sex == "M" else names.NAMES_F_IT)
+    birth = date(rng.randint(1940, 1985), rng.randint(1, 12), rng.randint(1, 28))
+    cf = cfgen.build(surname, name, birth, sex, rng.choice(names.BIRTHPLACES_IT))
+    if family:
+        ateco, occupation = DOMESTIC_WORK
+        return Company(cf, f"{surname.upper()} {name.upper()}", ateco, occupation, ())
+    ateco, _, word, occupation = weighted(rng, [(s, s[1]) for s in names.SECTORS])
+    return Company(cf, f"{word} di {surname} {name}", ateco, occupation, ())
+
+
 def company_network(scale: Scale, seed: int) -> list[Company]:
     from stdnum import luhn
 
     rng = random.Random(f"{seed}:companies")
     companies, seen = [], set()
     while len(companies) < scale.companies:
+        sole_trader = person_employer(rng, family=False) if rng.random() < SOLE_TRADER_SHARE else None
         body = f"{rng.randrange(1, 9_999_999):07d}048"  # Florence's province office code
-        cf = body + luhn.calc_check_digit(body)
+        cf = sole_trader.cf if sole_trader else body + luhn.calc_check_digit(body)
         if cf in seen:
             continue
         seen.add(cf)
         ateco, _, word, occupation = weighted(rng, [(s, s[1]) for s in names.SECTORS])
-        name = f"{word} {rng.choice(names.COMPANY_WORDS)} {rng.choice(names.COMPANY_FORMS)}"
+        name = sole_trader.name if sole_trader else (
+            f"{word} {rng.choice(names.COMPANY_WORDS)} {rng.choice(names.COMPANY_FORMS)}")
         joined = scale.sim_start - timedelta(days=rng.randrange(0, 900)) + timedelta(days=rng.randrange(0, 1500))
         values = {
             "cf_azienda": cf, "denominazione": name, "ateco": ateco,
@@ -364,7 +389,13 @@ class Simulator:
                 ateco = weighted(rng, [(s[0], s[1]) for s in names.SECTORS])
                 employer = rng.choice(self.by_sector.get(ateco) or self.companies)
             else:
-                employer = company_network_outsider(rng)
+                draw = rng.random()
+                if draw < OUTSIDER_FAMILY_SHARE:
+                    employer = person_employer(rng, family=True)
+                elif draw < OUTSIDER_FAMILY_SHARE + OUTSIDER_SOLE_TRADER_SHARE:
+                    employer = person_employer(rng, family=False)
+                else:
+                    employer = company_network_outsider(rng)
         if contract == "A.01.00":
             planned_end = None
         elif contract == "A.03.00":

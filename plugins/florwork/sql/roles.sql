@@ -6,7 +6,9 @@
 --   florwork_transformer  dbt and the budget run: reads raw, builds staging, intermediate,
 --                         reference and marts, appends to marts.budget_runs
 --   bi_reader             BI tools: reads marts, nothing else, including future tables
--- All three are group roles (NOLOGIN); logins are granted them.
+--   analyst               analysts under a data-processing agreement: what bi_reader reads,
+--                         and the person-level attributes of marts_restricted
+-- All four are group roles (NOLOGIN); logins are granted them.
 do $$
 begin
     if not exists (select from pg_roles where rolname = 'florwork_loader') then
@@ -18,13 +20,20 @@ begin
     if not exists (select from pg_roles where rolname = 'bi_reader') then
         create role bi_reader nologin;
     end if;
+    if not exists (select from pg_roles where rolname = 'analyst') then
+        create role analyst nologin;
+    end if;
 end $$;
 
 create schema if not exists staging;
 create schema if not exists intermediate;
 create schema if not exists reference;
+create schema if not exists marts_restricted;
+-- Person-level attributes moved from marts to marts_restricted: the copy an older build
+-- left in marts must not stay readable by bi_reader.
+drop table if exists marts.dim_people;
 
-revoke all on schema raw, quarantine, ops, staging, intermediate, reference, marts from public;
+revoke all on schema raw, quarantine, ops, staging, intermediate, reference, marts, marts_restricted from public;
 revoke execute on function ops.person_key(text) from public;
 
 grant usage, create on schema raw, quarantine to florwork_loader;
@@ -38,7 +47,7 @@ grant usage on schema raw to florwork_transformer;
 grant select on all tables in schema raw to florwork_transformer;
 alter default privileges in schema raw grant select on tables to florwork_transformer;
 alter default privileges for role florwork_loader in schema raw grant select on tables to florwork_transformer;
-grant usage, create on schema staging, intermediate, reference, marts to florwork_transformer;
+grant usage, create on schema staging, intermediate, reference, marts, marts_restricted to florwork_transformer;
 grant execute on function ops.person_key(text) to florwork_transformer;
 revoke execute on function ops.fail(text) from public;
 grant execute on function ops.fail(text) to florwork_transformer;
@@ -51,6 +60,12 @@ grant select on all tables in schema marts to bi_reader;
 alter default privileges for role florwork_transformer in schema marts grant select on tables to bi_reader;
 alter default privileges in schema marts grant select on tables to bi_reader;
 
+grant bi_reader to analyst;
+grant usage on schema marts_restricted to analyst;
+grant select on all tables in schema marts_restricted to analyst;
+alter default privileges for role florwork_transformer in schema marts_restricted grant select on tables to analyst;
+alter default privileges in schema marts_restricted grant select on tables to analyst;
+
 -- dbt rebuilds its relations as florwork_transformer: hand over those created before
 -- the roles existed (an older warehouse), so it can replace them.
 do $$
@@ -59,7 +74,7 @@ declare
 begin
     for rel in
         select n.nspname, c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname in ('staging', 'intermediate', 'reference', 'marts') and c.relkind in ('r', 'v', 'm')
+        where n.nspname in ('staging', 'intermediate', 'reference', 'marts', 'marts_restricted') and c.relkind in ('r', 'v', 'm')
           and not (n.nspname = 'marts' and c.relname in ('budget_runs', 'budget_runs_latest'))
           and pg_get_userbyid(c.relowner) <> 'florwork_transformer'
     loop

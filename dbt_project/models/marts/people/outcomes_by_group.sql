@@ -1,9 +1,9 @@
 -- Journey outcomes per programme broken down by one personal attribute at a time (sex,
 -- age band, citizenship group, district, target category). Grain: one row per
--- programme, attribute and value. Small-cell suppression (SPEC §6): every count of
--- fewer than 5 people is published as null and the row is flagged `suppressed`; the
--- number of people referred is suppressed first, so no count can be derived by
--- difference from a published total.
+-- programme, attribute and value. Complementary small-cell suppression
+-- (macros/suppress_small_cells.sql): every count of fewer than 5 people is null, and
+-- so is the next smallest cell of a breakdown that would otherwise have one null cell
+-- (its total is published elsewhere); suppressed rows are flagged.
 with
 
 journeys as (
@@ -44,17 +44,18 @@ counted as (
 ),
 
 final as (
-    select
-        programme::text as programme,
-        attribute::text as attribute,
-        attribute_value::text as attribute_value,
-        {{ suppressed_count('people_referred') }}::integer as people_referred,
-        {{ suppressed_count('people_taken_in_charge') }}::integer as people_taken_in_charge,
-        {{ suppressed_count('people_placed_in_work') }}::integer as people_placed_in_work,
-        {{ suppressed_count('people_employed_6m_after') }}::integer as people_employed_6m_after,
-        least(people_referred, people_taken_in_charge, people_placed_in_work, people_employed_6m_after) < 5
-            as suppressed
-    from counted
+    {{ suppress_small_cells('counted', ['programme', 'attribute'], ['attribute_value'],
+                            ['people_referred', 'people_taken_in_charge', 'people_placed_in_work',
+                             'people_employed_6m_after']) }}
 )
 
-select * from final
+select
+    programme::text as programme,
+    attribute::text as attribute,
+    attribute_value::text as attribute_value,
+    people_referred,
+    people_taken_in_charge,
+    people_placed_in_work,
+    people_employed_6m_after,
+    suppressed
+from final

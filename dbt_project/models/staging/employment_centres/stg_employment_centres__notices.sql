@@ -1,6 +1,7 @@
 -- One row per CO notice, as notified (corrections and cancellations are applied in
 -- intermediate). The worker's CF becomes person_key, the employer's tax code
--- employer_key.
+-- employer_key (the same keyed pseudonym). An employer who is a person (a 16-character
+-- CF: a family, a sole trader) keeps no name: only companies' names are published.
 with
 
 notices as (
@@ -22,7 +23,8 @@ final as (
         id_comunicazione_rif as referenced_notice_id,
         {{ person_key('cf_lavoratore') }} as person_key,
         {{ person_key('cf_datore') }} as employer_key,
-        denominazione_datore as employer_name,
+        case when {{ is_company_tax_code('cf_datore') }} then denominazione_datore end as employer_name,
+        not {{ is_company_tax_code('cf_datore') }} as employer_is_person,
         ateco as ateco_code,
         comune_sede as workplace_municipality_code,
         tipo_contratto as contract_type_code,

@@ -1,5 +1,6 @@
 -- One row per company in the partner's network (latest version). The tax code
--- becomes employer_key (a sole trader's tax code is a personal CF).
+-- becomes employer_key; a sole trader's is a personal CF, and a sole trader keeps no
+-- name (SPEC §6: only companies' names are published).
 with
 
 companies as (
@@ -9,7 +10,8 @@ companies as (
 final as (
     select
         {{ person_key('cf_azienda') }} as employer_key,
-        denominazione as employer_name,
+        case when {{ is_company_tax_code('cf_azienda') }} then denominazione end as employer_name,
+        not {{ is_company_tax_code('cf_azienda') }} as employer_is_person,
         ateco as ateco_code,
         comune as municipality_code,
         obbligo_l68 as is_l68_obligated,
