@@ -10,19 +10,24 @@
      cell (ties: the first by `order_by`) is suppressed too, since the breakdown's total
      is published elsewhere (the programme funnel, any other breakdown of the same
      people), and one null cell would be that total less the published cells.
+   A breakdown with a single cell is not published: it would say that everyone shares
+   that value, and each of its counts is the programme's total, published elsewhere.
    Returns the relation's rows with the suppressed counts null and `suppressed` true on
-   every row with a null count. #}
+   every row with a null count. The var `complementary_suppression` (default true) exists
+   to show that the attack test (tests/e2e/test_privacy_attack.py) fails without the
+   complementary cells; never turn it off for a build that BI users read. #}
 {% macro suppress_small_cells(relation, partition_by, order_by, count_columns, min_cell=5) -%}
     {%- set partition = partition_by | join(', ') -%}
+    {%- set complementary = 'true' if var('complementary_suppression', true) else 'false' -%}
     select
         {{ (partition_by + order_by) | join(', ') }},
         {% for column in count_columns -%}
-        case when _primary_{{ column }} or (_primaries_{{ column }} = 1 and _rank_{{ column }} = 1)
+        case when _primary_{{ column }} or ({{ complementary }} and _primaries_{{ column }} = 1 and _rank_{{ column }} = 1)
              then null else {{ column }} end::integer as {{ column }},
         {% endfor -%}
         (
             {%- for column in count_columns -%}
-            _primary_{{ column }} or (_primaries_{{ column }} = 1 and _rank_{{ column }} = 1)
+            _primary_{{ column }} or ({{ complementary }} and _primaries_{{ column }} = 1 and _rank_{{ column }} = 1)
             {%- if not loop.last %} or {% endif -%}
             {%- endfor -%}
         ) as suppressed
@@ -37,6 +42,8 @@
                 order by ({{ column }} < {{ min_cell }}), {{ column }}, {{ order_by | join(', ') }}
             ) as _rank_{{ column }}{% if not loop.last %},{% endif %}
             {% endfor %}
+            , count(*) over (partition by {{ partition }}) as _cells
         from {{ relation }} as cells
     ) as ranked
+    where _cells > 1
 {%- endmacro %}

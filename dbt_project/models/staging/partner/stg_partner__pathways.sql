@@ -16,7 +16,8 @@ final as (
             when 'TIROCINIO_EXTRACURRICOLARE' then 'INTERNSHIP'
             when 'TIROCINIO_INCLUSIONE' then 'INCLUSION_INTERNSHIP'
         end as pathway_type,
-        ente as provider_name,
+        -- An internship hosted by a person (a sole trader) names no one.
+        case when cf_azienda is null or {{ is_company_tax_code('cf_azienda') }} then ente end as provider_name,
         {{ person_key('cf_azienda') }} as host_employer_key,
         data_inizio as start_date,
         data_fine_prevista as planned_end_date,
