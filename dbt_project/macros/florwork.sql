@@ -5,7 +5,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# person_key of SPEC §6: HMAC-SHA256 of the upper-cased, trimmed CF, computed by the
+{# person_key of docs/method.md §6: HMAC-SHA256 of the upper-cased, trimmed CF, computed by the
    warehouse function that holds the key (the key never appears in dbt's files). #}
 {% macro person_key(cf_column) -%}
     ops.person_key({{ cf_column }})
@@ -21,7 +21,7 @@
 
 {# An employer's tax code that is a company's (11 digits: its name is published); any
    other, a personal CF of 16 characters above all, is a person's (a family employing a
-   domestic worker, a sole trader), whose name never leaves raw (SPEC §6). #}
+   domestic worker, a sole trader), whose name never leaves raw (docs/method.md §6). #}
 {% macro is_company_tax_code(code) -%}
     coalesce(regexp_replace({{ code }}, '\s', '', 'g') ~ '^[0-9]{11}$', false)
 {%- endmacro %}

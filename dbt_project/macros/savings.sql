@@ -1,4 +1,4 @@
-{# The reinvestment rule of SPEC §5 steps 9-10: one definition, used by budget_monthly
+{# The reinvestment rule of docs/method.md §5 steps 9-10: one definition, used by budget_monthly
    and by the test that proves it continuous and non-decreasing in R. #}
 
 {% macro tier(r, lower, upper) -%}

@@ -1,4 +1,4 @@
-{# Small-cell suppression of a published breakdown, complementary (SPEC §6; the rule and
+{# Small-cell suppression of a published breakdown, complementary (docs/method.md §6; the rule and
    its limits: docs/architecture.md, "Small cells").
 
    `relation` holds one row per cell: the breakdown's keys (`partition_by`: the columns

@@ -4,7 +4,7 @@
     florwork down                    stop the embedded PostgreSQL
     florwork generate --scale S --seed N --through YYYY-MM
                                      fill the source systems with a synthetic population
-    florwork load-demo               load the worked example of SPEC §5 into the source systems
+    florwork load-demo               load the worked example of docs/method.md §5 into the source systems
     florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
     florwork status                  months run, last figures, reconciliation, reports
     florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
@@ -25,7 +25,7 @@ from pathlib import Path
 from florwork import config, months
 
 DEMO_DATASET = Path(__file__).parent / "demo" / "savings_example"
-# The worked example of SPEC §5 with a few partner rows for the same five people.
+# The worked example of docs/method.md §5 with a few partner rows for the same five people.
 DEMO_EXTRA = Path(__file__).parent / "demo" / "partner"
 
 

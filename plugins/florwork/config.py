@@ -1,4 +1,4 @@
-"""Settings of the platform, resolved the way SPEC §3 describes.
+"""Settings of the platform, resolved the way docs/method.md §3 describes.
 
 Connections follow Airflow's conventions (``AIRFLOW_CONN_<ID>`` as a URI or JSON,
 ``AIRFLOW_VAR_<NAME>``), so the CLI, ``airflow dags test``, a scheduler and
@@ -191,7 +191,7 @@ def co_landing_dir() -> Path:
 
 
 def pseudonymisation_key() -> str:
-    """The HMAC key of SPEC §6. Required, and not the demo key, outside demo mode."""
+    """The HMAC key of docs/method.md §6. Required, and not the demo key, outside demo mode."""
     key = os.environ.get("AIRFLOW_VAR_PSEUDONYMISATION_KEY")
     if uses_embedded():
         return key or DEMO_PSEUDONYMISATION_KEY

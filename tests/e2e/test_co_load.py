@@ -1,4 +1,4 @@
-"""CO files: every case of contracts/co_files.md "What can be wrong", the registry,
+"""CO files: every case of plugins/florwork/contract_files/co_files.md "What can be wrong", the registry,
 re-sent days, duplicate deliveries, notices waiting for their relationship."""
 
 import os

@@ -1,4 +1,4 @@
-"""A curious BI user against the published marts (SPEC §6; docs/architecture.md, "Personal
+"""A curious BI user against the published marts (docs/method.md §6; docs/architecture.md, "Personal
 data and small cells").
 
 On a generated demo dataset (with mistyped CFs, families employing domestic workers and

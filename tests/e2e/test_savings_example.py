@@ -1,4 +1,4 @@
-"""The worked example of SPEC §5 through the real pipeline: sources → Airflow (dag.test)
+"""The worked example of docs/method.md §5 through the real pipeline: sources → Airflow (dag.test)
 → Great Expectations → dbt build → marts, month by month, compared column by column
 with the figures computed independently in ../shared/examples/savings."""
 

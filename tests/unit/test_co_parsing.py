@@ -1,4 +1,4 @@
-"""The CO contract's parsing rules, line by line (contracts/co_files.md)."""
+"""The CO contract's parsing rules, line by line (plugins/florwork/contract_files/co_files.md)."""
 
 import pytest
 from florwork.extract import co_files

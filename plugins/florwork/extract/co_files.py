@@ -1,4 +1,4 @@
-"""Loading of the employment centres' daily CO files (contracts/co_files.md).
+"""Loading of the employment centres' daily CO files (plugins/florwork/contract_files/co_files.md).
 
 Every file in ``<landing>/co`` is registered in ``ops.co_files`` by name, size and
 sha256, and loaded once: the same content under another name is recorded as a

@@ -63,7 +63,7 @@ SCALES = {
 }
 
 DIRT_DEFAULTS = {
-    # CO files: every case of contracts/co_files.md "What can be wrong" ...
+    # CO files: every case of plugins/florwork/contract_files/co_files.md "What can be wrong" ...
     "co_bad_cf": 0.004,             # a notice's worker CF with a wrong check character
     "co_impossible_date": 0.002,    # 31/02 and the like
     "co_bad_code": 0.002,           # a contract type outside the list

@@ -1,7 +1,7 @@
 -- Run after every table of the bootstrap exists (raw tables are created from the
 -- contracts in Python), so the grants reach them.
 
--- Roles (SPEC §6): each component runs with the least privilege it needs.
+-- Roles (docs/method.md §6): each component runs with the least privilege it needs.
 --   florwork_loader       extraction: writes raw, quarantine and the ledger in ops
 --   florwork_transformer  dbt and the budget run: reads raw, builds staging, intermediate,
 --                         reference and marts, appends to marts.budget_runs

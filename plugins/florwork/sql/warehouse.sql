@@ -169,7 +169,7 @@ create table if not exists ops.pipeline_months (
     message           text
 );
 
--- Pseudonymisation (SPEC §6): person_key = HMAC-SHA256(key, upper(trim(cf))).
+-- Pseudonymisation (docs/method.md §6): person_key = HMAC-SHA256(key, upper(trim(cf))).
 -- PostgreSQL has sha256() built in but no hmac() without pgcrypto, so the key is kept
 -- as its two padded forms (key xor ipad, key xor opad) and HMAC is two sha256 calls.
 -- The table is readable by the platform's own roles only; dbt calls the function.
@@ -191,7 +191,7 @@ as $$
     from ops.pseudonymisation_key k
 $$;
 
--- Published monthly budget runs (SPEC §7): append-only. A month run again whose
+-- Published monthly budget runs (docs/method.md §7): append-only. A month run again whose
 -- figures changed gets a new row that supersedes the previous one; no row is ever
 -- updated or deleted (the triggers refuse it, whoever asks).
 create table if not exists marts.budget_runs (
@@ -242,7 +242,7 @@ create or replace view marts.budget_runs_latest as
 comment on view marts.budget_runs_latest is
     'The latest published figures of every programme and month: one row per programme and month.';
 comment on table marts.budget_runs is
-    'Append-only: one row per published monthly budget run (SPEC §7). A rerun whose figures changed adds a row with supersedes_run_id.';
+    'Append-only: one row per published monthly budget run (docs/method.md §7). A rerun whose figures changed adds a row with supersedes_run_id.';
 
 -- Raised from inside a query, to stop a dbt build with a message that names what is
 -- missing (e.g. a theoretical cost for a participant's category).

@@ -1,5 +1,5 @@
 -- One row per CO notice that still stands after corrections and cancellations
--- (SPEC §5 step 3, first part). A correction (RETTIFICA) replaces every field of the
+-- (docs/method.md §5 step 3, first part). A correction (RETTIFICA) replaces every field of the
 -- notice it refers to, which keeps its own id, event type, sent date and reference;
 -- with several corrections the last by (sent_date, notice_id) wins. A cancellation
 -- (ANNULLAMENTO) removes the notice it refers to, whatever corrections it had.

@@ -1,7 +1,7 @@
 -- One row per participant (programme, person_key) and calendar month with at least
 -- one day employed: the number of days covered by the union of the person's
 -- employment relationships that started on or after the intake date, each day
--- counted once however many contracts cover it (SPEC §5 step 4). Open relationships
+-- counted once however many contracts cover it (docs/method.md §5 step 4). Open relationships
 -- run to the end of the build's month.
 with
 

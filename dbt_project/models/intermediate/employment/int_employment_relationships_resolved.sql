@@ -1,5 +1,5 @@
 -- One row per relationship (identified by the notice id of its hiring), resolved from
--- the corrected notices exactly as SPEC §5 step 3 says: the notices of a relationship
+-- the corrected notices exactly as docs/method.md §5 step 3 says: the notices of a relationship
 -- apply in order of (sent_date, notice_id); a hiring opens it (start, end, contract
 -- type), an extension sets a new end, a transformation a new contract type and end
 -- (empty: open-ended), a termination sets the end to the last day worked. A cancelled

@@ -1,5 +1,5 @@
 -- One row per participant and month from the intake month to the build's month: the
--- savings method of SPEC §5, steps 2 to 6, with the rule in force in each month.
+-- savings method of docs/method.md §5, steps 2 to 6, with the rule in force in each month.
 -- Baseline b, by the baseline_method of the month's rule: PAID_BENEFITS, the PAID
 -- benefits in the baseline_months before the intake month, divided by baseline_months;
 -- THEORETICAL_COST, the monthly cost of the participant's target category (as SIS knows

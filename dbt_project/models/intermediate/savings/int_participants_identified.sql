@@ -1,6 +1,6 @@
 -- One row per participant: a person (person_key) with a referral to a programme whose
 -- outcome is TAKEN_IN_CHARGE; the intake date is the earliest such outcome date
--- (SPEC §5 step 1).
+-- (docs/method.md §5 step 1).
 with
 
 referrals as (

@@ -1,5 +1,5 @@
 -- One row per person (person_key) and competence month with the benefits actually
--- paid: cancelled payments count nowhere (SPEC §5 step 2). Incremental by person: the
+-- paid: cancelled payments count nowhere (docs/method.md §5 step 2). Incremental by person: the
 -- largest table of the warehouse (about 10 million payments at region scale).
 {{ config(
     materialized='incremental',

@@ -1,5 +1,5 @@
 -- One row per programme and month that has a budget target, up to the build's month,
--- computed on everything known now (SPEC §5 steps 7-10, §7). Amounts are euros
+-- computed on everything known now (docs/method.md §5 steps 7-10, §7). Amounts are euros
 -- rounded half-up to cents, R has four decimals; the reinvestment is computed from the
 -- unrounded R and the published parts add up to S exactly.
 with

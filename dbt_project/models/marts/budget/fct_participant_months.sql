@@ -1,4 +1,4 @@
--- One row per participant and month from the intake month on (SPEC §7).
+-- One row per participant and month from the intake month on (docs/method.md §7).
 with
 
 computed as (

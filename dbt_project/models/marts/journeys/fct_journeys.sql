@@ -1,5 +1,5 @@
 -- One row per person referred to a programme: an accumulating snapshot of the
--- journey from referral to work (SPEC §7). The first job is the earliest employment
+-- journey from referral to work (docs/method.md §7). The first job is the earliest employment
 -- relationship starting on or after the intake date; "employed 6m/12m after" is true
 -- when an employment relationship covers the day 6 (12) calendar months after the
 -- first job's start, null while that day is after the build's last day. Sustained

@@ -1,6 +1,6 @@
 -- One row per company in the partner's network (latest version). The tax code
 -- becomes employer_key; a sole trader's is a personal CF, and a sole trader keeps no
--- name (SPEC §6: only companies' names are published).
+-- name (docs/method.md §6: only companies' names are published).
 with
 
 companies as (
