@@ -122,6 +122,11 @@ class Chart:
     y_label: str = ""
     y_ticks: list = field(default_factory=list)
     x_ticks: list = field(default_factory=list)
+    points: list = field(default_factory=list)       # R: one a month
+    path: str = ""
+    thresholds: list = field(default_factory=list)
+    projection: dict | None = None                   # R: latest month to December
+    bars: list = field(default_factory=list)         # savings: two a month
 
 
 def _nice_step(top: float, ticks: int = 5) -> float:
@@ -158,14 +163,12 @@ def r_chart(rows: list[dict], lower, upper, piao, fmt: Formats, text: dict) -> C
     points = [{"x": x, "y": y(r["r_ytd"]), "label": fmt.ratio(r["r_ytd"]),
                "title": f"{fmt.month_name(r['month'])}: R {fmt.ratio(r['r_ytd'])}"}
               for x, r in zip(xs, rows) if r["r_ytd"] is not None]
-    chart.points = points
-    chart.path = " ".join(f"{p['x']},{p['y']}" for p in points)
+    chart.points, chart.path = points, " ".join(f"{p['x']},{p['y']}" for p in points)
     chart.thresholds = [
         {"y": y(lower), "colour": "#c0392b", "label": f"{text['lower_threshold']} {fmt.ratio(lower)}"},
         {"y": y(upper), "colour": "#27ae60", "label": f"{text['upper_threshold']} {fmt.ratio(upper)}"},
     ]
-    chart.projection = None
-    if points and projected is not None and rows[-1]["month"].month < 12:
+    if points and projected is not None and rows[-1]["month"].month < 12 and not piao.get("as_of"):
         december = chart.left + (chart.right - chart.left) / 12 * 11.5
         chart.projection = {"x1": points[-1]["x"], "y1": points[-1]["y"], "x2": round(december, 1),
                             "y2": y(projected), "label": f"{text['projection']} {fmt.ratio(projected)}"}
@@ -179,7 +182,6 @@ def savings_chart(rows: list[dict], fmt: Formats, text: dict) -> Chart:
     xs = _x_positions(chart, [r["month"] for r in rows], fmt)
     slot = (chart.right - chart.left) / 12
     width = round(slot * 0.36, 1)
-    chart.bars = []
     for x, r in zip(xs, rows):
         for offset, kind, colour in ((-width, "realised", "#2980b9"), (0, "expected", "#bdc3c7")):
             value = r[f"{kind}_savings_eur"]
@@ -282,6 +284,8 @@ def render_html(month: date, data: dict, lang: str) -> str:
         current = rows[-1]
         rule = data["thresholds"][current["rule_version"]]
         piao = data["piao"].get(code)
+        if piao and piao["latest_month"] != month:  # a month re-rendered later: the indicator is today's
+            piao = {**piao, "as_of": piao["latest_month"]}
         published = {(p["month"]): p["realised_savings_eur"] for p in data["published"] if p["programme"] == code}
         restated = [{"month": r["month"], "now": r["realised_savings_eur"], "published": published[r["month"]]}
                     for r in rows[:-1] if r["month"] in published and published[r["month"]] != r["realised_savings_eur"]]
