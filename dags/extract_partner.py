@@ -13,8 +13,8 @@ loaded, `announce_extraction` emits the `extracted_partner` Asset. Connections:
 `AIRFLOW_CONN_PARTNER_SOURCE`, `AIRFLOW_CONN_WAREHOUSE`.
 """
 
-from airflow.sdk import dag, task
-from florwork import assets, contracts, dag_defaults, pipeline
+from airflow.sdk import dag
+from florwork import dag_defaults, pipeline
 
 
 @dag(
@@ -28,15 +28,7 @@ from florwork import assets, contracts, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def extract_partner():
-    loads = []
-    for table in contracts.tables("partner"):
-
-        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)])
-        def extract(name=table.name, **context) -> dict:
-            return pipeline.extract_table("partner", name, context)
-
-        loads.append(extract())
-    dag_defaults.close_extraction("partner", loads, pipeline.update_data_docs)
+    dag_defaults.extract_tables("partner", pipeline.extract_table, pipeline.update_data_docs)
 
 
 extract_partner()

@@ -18,8 +18,8 @@ Asset that schedules `transform_warehouse`. Connections: `AIRFLOW_CONN_SIS_SOURC
 `AIRFLOW_CONN_WAREHOUSE`.
 """
 
-from airflow.sdk import dag, task
-from florwork import assets, contracts, dag_defaults, pipeline
+from airflow.sdk import dag
+from florwork import dag_defaults, pipeline
 
 
 @dag(
@@ -33,15 +33,7 @@ from florwork import assets, contracts, dag_defaults, pipeline
     doc_md=__doc__,
 )
 def extract_social_services():
-    loads = []
-    for table in contracts.tables("sis"):
-
-        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)])
-        def extract(name=table.name, **context) -> dict:
-            return pipeline.extract_table("sis", name, context)
-
-        loads.append(extract())
-    dag_defaults.close_extraction("sis", loads, pipeline.update_data_docs)
+    dag_defaults.extract_tables("sis", pipeline.extract_table, pipeline.update_data_docs)
 
 
 extract_social_services()

@@ -38,8 +38,8 @@ class NoTargets(RuntimeError):
 
 
 def target_months() -> set[date]:
-    """The months with a budget target in ``budget_targets.csv`` (the seed dbt loads)."""
-    path = config.seeds_dir() / "budget_targets.csv"
+    """The months with a budget target in ``budget_targets.csv``, the file dbt loads."""
+    path = transform.seed_sources()["budget_targets.csv"]
     with path.open() as handle:
         return {date.fromisoformat(row["month"]) for row in csv.DictReader(handle)}
 
@@ -51,7 +51,7 @@ def first_budget_month() -> date:
         return months.parse_month(os.environ["FLORWORK_START_MONTH"])
     targets = target_months()
     if not targets:
-        raise NoTargets(f"{config.seeds_dir() / 'budget_targets.csv'} has no budget target: "
+        raise NoTargets(f"{transform.seed_sources()['budget_targets.csv']} has no budget target: "
                         "nothing tells which month to start from")
     return min(targets)
 
@@ -82,6 +82,7 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
     # A month with no rule in force never gets here: the dbt test
     # rule_in_force_for_every_budget_month stops the warehouse build first.
     published = []
+    seeds = Jsonb(transform.seed_fingerprints())
     with warehouse.connect("warehouse", role=config.component_role("transformer")) as wh:
         wh.execute("select pg_advisory_xact_lock(hashtext('florwork.publish_budget'))")
         columns = ", ".join(FIGURES)
@@ -101,8 +102,7 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
                 f"insert into marts.budget_runs ({columns}, supersedes_run_id, data_cutoff, code_version, "
                 f"airflow_run_id, seed_fingerprints) values ({', '.join(['%s'] * len(FIGURES))}, %s, %s, %s, %s, %s) "
                 "returning run_id",
-                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id,
-                 Jsonb(transform.seed_fingerprints())),
+                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id, seeds),
             ).fetchone()[0]
             published.append({**figures, "run_id": run_id,
                               "status": "superseding" if latest else "published",

@@ -39,6 +39,24 @@ def sensor_poke_seconds() -> float:
     return float(os.environ.get("FLORWORK_SENSOR_POKE_SECONDS", "300"))
 
 
+def extract_tables(source: str, extract_table, build_docs) -> None:
+    """The tasks of a database source's extraction DAG: one task per table of its contract
+    (``extract_<table>``, emitting the raw table's Asset), then the closing tasks."""
+    from airflow.sdk import task
+
+    from florwork import assets, contracts
+
+    loads = []
+    for table in contracts.tables(source):
+
+        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)])
+        def extract(name=table.name, **context) -> dict:
+            return extract_table(source, name, context)
+
+        loads.append(extract())
+    close_extraction(source, loads, build_docs)
+
+
 def close_extraction(source: str, loads: list, build_docs) -> None:
     """The closing tasks of an extraction DAG, set downstream of every load task.
 

@@ -71,20 +71,22 @@ def data_docs_index() -> Path:
 
 
 @contextmanager
-def _config_lock():
-    """Hold GX's project configuration for this process alone.
-
-    Datasources, their table assets and batch definitions all live in one file
-    (``great_expectations.yml``), which GX rewrites whole: parallel tasks (one process
-    each) read and write it under this lock, so none reads it half-written or writes
-    back a copy that lacks another's asset.
-    """
+def _file_lock(name: str):
+    """Hold ``<gx>/.<name>.lock`` for this process alone (the tasks of a run are processes)."""
     import fcntl
 
     gx_dir().mkdir(parents=True, exist_ok=True)
-    with (gx_dir() / ".config.lock").open("w") as lock:
+    with (gx_dir() / f".{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def _config_lock():
+    """Hold GX's project configuration: datasources, their table assets and batch
+    definitions all live in one file (``great_expectations.yml``), which GX rewrites
+    whole, so parallel tasks read and extend it under this lock; none reads it
+    half-written or writes back a copy that lacks another's asset."""
+    return _file_lock("config")
 
 
 def _load_context():
@@ -213,13 +215,10 @@ def build_data_docs() -> Path:
     ``retention_days()`` are removed first, with their pages, so that the store and the
     site do not grow without end.
     """
-    import fcntl
     from datetime import datetime, timedelta, timezone
 
-    gx_dir().mkdir(parents=True, exist_ok=True)
     marker = gx_dir() / ".data_docs_built_at"
-    with (gx_dir() / ".data_docs.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _file_lock("data_docs"):
         context = _context()
         listed_at = datetime.now(timezone.utc)
         stored = context.validation_results_store.list_keys()

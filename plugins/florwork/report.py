@@ -18,7 +18,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -55,58 +54,45 @@ class Formats:
     """Numbers and dates in the report's language (Babel's CLDR data)."""
 
     def __init__(self, lang: str):
+        from babel import dates, numbers
+
+        self._dates, self._numbers = dates, numbers
         self.locale = labels(lang)["locale"]
         self.none = labels(lang)["none"]
 
     def eur(self, value) -> str:
-        from babel.numbers import format_currency
-
-        return self.none if value is None else format_currency(value, "EUR", locale=self.locale)
+        return self.none if value is None else self._numbers.format_currency(value, "EUR", locale=self.locale)
 
     def ratio(self, value) -> str:
-        from babel.numbers import format_decimal
-
-        return self.none if value is None else format_decimal(value, format="0.0000", locale=self.locale)
+        return self.none if value is None else self._numbers.format_decimal(value, format="0.0000", locale=self.locale)
 
     def percent(self, value) -> str:
-        from babel.numbers import format_percent
-
-        return self.none if value is None else format_percent(value, format="0.00%", locale=self.locale)
+        return self.none if value is None else self._numbers.format_percent(value, format="0.00%", locale=self.locale)
 
     def integer(self, value) -> str:
-        from babel.numbers import format_decimal
-
-        return self.none if value is None else format_decimal(value, format="#,##0", locale=self.locale)
+        return self.none if value is None else self._numbers.format_decimal(value, format="#,##0", locale=self.locale)
 
     def month_name(self, value: date) -> str:
-        from babel.dates import format_date
-
-        return format_date(value, "LLLL y", locale=self.locale)
+        return self._dates.format_date(value, "LLLL y", locale=self.locale)
 
     def month_short(self, value: date) -> str:
-        from babel.dates import format_date
-
-        return format_date(value, "LLL", locale=self.locale)
+        return self._dates.format_date(value, "LLL", locale=self.locale)
 
     def datetime(self, value: datetime) -> str:
-        from babel.dates import format_datetime
-
-        return self.none if value is None else format_datetime(value, "d MMMM y, HH:mm", tzinfo=ROME,
-                                                               locale=self.locale)
+        return self.none if value is None else self._dates.format_datetime(
+            value, "d MMMM y, HH:mm", tzinfo=ROME, locale=self.locale)
 
     def indicator(self, name: str, value) -> str:
         if value is None:
             return self.none
-        if name in ("employed_6m_rate",):
+        if name == "employed_6m_rate":
             return self.percent(value)
         if name == "r_year_end":
             return self.ratio(value)
         return self.integer(value)
 
     def axis_eur(self, value: float) -> str:
-        from babel.numbers import format_decimal
-
-        return format_decimal(round(value), format="#,##0", locale=self.locale) + " €"
+        return self._numbers.format_decimal(round(value), format="#,##0", locale=self.locale) + " €"
 
 
 # -- charts: geometry here, markup in the template ------------------------------------
@@ -197,7 +183,7 @@ def savings_chart(rows: list[dict], fmt: Formats, text: dict) -> Chart:
 
 # -- what changed, and why ------------------------------------------------------------
 
-def _changes(programme: str, month: date, current: dict, rows: list[dict], runs: list[dict], previous: dict | None,
+def _changes(programme: str, current: dict, rows: list[dict], rules: dict, runs: list[dict], previous: dict | None,
              restated: list[dict], fmt: Formats, text: dict) -> list[str]:
     def t(key, **values):
         return text[key].format(**values)
@@ -216,8 +202,9 @@ def _changes(programme: str, month: date, current: dict, rows: list[dict], runs:
                          s_after=fmt.eur(current["realised_savings_ytd_eur"])))
         if previous["rule_version"] != current["rule_version"]:
             first = next(r["month"] for r in rows if r["rule_version"] == current["rule_version"])
+            method = rules[current["month"]]["baseline_method"]
             changes.append(t("change_rule", month=fmt.month_name(first), rule=current["rule_version"],
-                             method=text["method_names"].get(current["baseline_method"], current["baseline_method"]),
+                             method=text["method_names"].get(method, method),
                              previous_rule=previous["rule_version"]))
         before, after = previous.get("seed_fingerprints") or {}, (latest or {}).get("seed_fingerprints") or {}
         changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
@@ -240,10 +227,8 @@ def gather(month: date) -> dict:
         rows = _dicts(wh.execute(
             f"select {', '.join(FIGURES)} from marts.budget_monthly where budget_year = %s and month <= %s "
             "order by programme, month", (month.year, month)))
-        methods = {r["month"]: r["baseline_method"] for r in _dicts(wh.execute(
-            "select month, baseline_method from intermediate.int_rules_in_force"))}
-        thresholds = {r["rule_version"]: r for r in _dicts(wh.execute(
-            "select rule_version, lower_threshold, upper_threshold from reference.reinvestment_rules"))}
+        rules = {r["month"]: r for r in _dicts(wh.execute(
+            "select month, baseline_method, lower_threshold, upper_threshold from intermediate.int_rules_in_force"))}
         piao = {r["programme"]: r for r in _dicts(wh.execute(
             "select * from marts.piao_indicator where budget_year = %s", (month.year,)))}
         funnel = _dicts(wh.execute("select * from marts.programme_funnel order by programme, edition nulls last"))
@@ -261,9 +246,7 @@ def gather(month: date) -> dict:
         indicators = _dicts(wh.execute(
             "select * from marts.impact_loan_indicators where year = %s order by loan_id, indicator", (month.year,)))
         cutoff = wh.execute("select data_cutoff from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
-    for row in rows:
-        row["baseline_method"] = methods.get(row["month"])
-    return {"rows": rows, "thresholds": thresholds, "piao": piao, "funnel": funnel, "runs": runs,
+    return {"rows": rows, "rules": rules, "piao": piao, "funnel": funnel, "runs": runs,
             "previous": previous, "published": published, "loans": loans, "indicators": indicators, "cutoff": cutoff}
 
 
@@ -282,7 +265,7 @@ def render_html(month: date, data: dict, lang: str) -> str:
     for code in sorted({r["programme"] for r in data["rows"]}):
         rows = [r for r in data["rows"] if r["programme"] == code]
         current = rows[-1]
-        rule = data["thresholds"][current["rule_version"]]
+        rule = data["rules"][current["month"]]
         piao = data["piao"].get(code)
         if piao and piao["latest_month"] != month:  # a month re-rendered later: the indicator is today's
             piao = {**piao, "as_of": piao["latest_month"]}
@@ -293,8 +276,8 @@ def render_html(month: date, data: dict, lang: str) -> str:
                  for loan in data["loans"] if code in loan["programme_list"]]
         programmes.append({
             "code": code, "current": current, "months": rows, "piao": piao, "loans": loans,
-            "changes": _changes(code, month, current, rows, data["runs"], data["previous"].get(code), restated, fmt,
-                                text),
+            "changes": _changes(code, current, rows, data["rules"], data["runs"], data["previous"].get(code), restated,
+                                fmt, text),
             "chart_r": r_chart(rows, rule["lower_threshold"], rule["upper_threshold"], piao, fmt, text),
             "chart_savings": savings_chart(rows, fmt, text),
         })
@@ -332,9 +315,9 @@ def render(month: date, lang: str | None = None) -> Path:
     data = gather(month)
     csv_path = folder / f"budget_{month:%Y-%m}.csv"
     with csv_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIGURES, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=FIGURES)
         writer.writeheader()
-        writer.writerows({k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in data["rows"])
+        writer.writerows(data["rows"])
     path = folder / f"budget_{month:%Y-%m}.html"
     path.write_text(render_html(month, data, lang))
     seconds = write_pdf(path, path.with_suffix(".pdf"))

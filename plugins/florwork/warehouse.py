@@ -141,7 +141,7 @@ def bootstrap_fingerprint(key: str) -> str:
     for name in ("warehouse.sql", "roles.sql"):
         digest.update(resources.files("florwork.sql").joinpath(name).read_bytes())
     digest.update(Path(__file__).read_bytes())
-    for source in ("sis", "partner"):
+    for source in contracts.DATABASE_SOURCES:
         digest.update(repr(contracts.tables(source)).encode())
     digest.update(key_fingerprint(key).encode())
     return digest.hexdigest()
@@ -154,7 +154,7 @@ def _stored_fingerprint(conn: psycopg.Connection) -> str | None:
     return row[0] if row else None
 
 
-def bootstrap(conn: psycopg.Connection, *, unless_current: bool = False) -> bool:
+def bootstrap(conn: psycopg.Connection, *, unless_current: bool = False, fingerprint: str | None = None) -> bool:
     """Create the platform's schemas and tables (idempotent) and install the key; return
     whether it ran (``unless_current``: not when the stored fingerprint is current).
 
@@ -163,7 +163,7 @@ def bootstrap(conn: psycopg.Connection, *, unless_current: bool = False) -> bool
     holds the bootstrap lock exclusively, loads and builds hold it shared (``in_use``).
     """
     key = config.pseudonymisation_key()
-    fingerprint = bootstrap_fingerprint(key)
+    fingerprint = fingerprint or bootstrap_fingerprint(key)
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (BOOTSTRAP_LOCK,))
     if unless_current and _stored_fingerprint(conn) == fingerprint:
         conn.rollback()  # another process bootstrapped while this one waited for the lock
@@ -199,7 +199,7 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
     """Create the platform's schemas, tables and roles (idempotent)."""
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (BOOTSTRAP_LOCK,))
     conn.execute(resources.files("florwork.sql").joinpath("warehouse.sql").read_text())
-    for source in ("sis", "partner"):
+    for source in contracts.DATABASE_SOURCES:
         for table in contracts.tables(source):
             # No foreign key to ops.batches: its per-row check doubled the cost of a load;
             # the loader writes the batch id of the batch it holds open.
@@ -213,7 +213,7 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
                 version_index(table), sql.Identifier(table.raw_table), sql.Identifier(table.primary_key)))
     if not conn.execute("select exists (select from ops.migrations where name = %s)",
                         (_CHECKSUM_MIGRATION,)).fetchone()[0]:
-        for source in ("sis", "partner"):
+        for source in contracts.DATABASE_SOURCES:
             for table in contracts.tables(source):
                 _migrate_row_checksums(conn, table)
         conn.execute("insert into ops.migrations (name) values (%s)", (_CHECKSUM_MIGRATION,))
@@ -305,9 +305,10 @@ def bootstrap_once() -> None:
     if key in _bootstrapped:
         return
     with connect("warehouse") as owner:
-        current = not _forced and _stored_fingerprint(owner) == bootstrap_fingerprint(config.pseudonymisation_key())
+        fingerprint = bootstrap_fingerprint(config.pseudonymisation_key())
+        current = not _forced and _stored_fingerprint(owner) == fingerprint
         owner.rollback()
         if not current:
-            bootstrap(owner, unless_current=not _forced)
+            bootstrap(owner, unless_current=not _forced, fingerprint=fingerprint)
     _forced = False
     _bootstrapped.add(key)

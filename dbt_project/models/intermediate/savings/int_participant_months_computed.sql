@@ -42,9 +42,7 @@ days as (
 ),
 
 categories as (
-    select distinct on (person_key) person_key, target_category, target_category_code
-    from {{ ref('stg_social_services__people') }}
-    order by person_key, source_updated_at desc, person_id desc
+    select person_key, target_category, target_category_code from {{ ref('int_people_deduplicated') }}
 ),
 
 costs as (

@@ -1,14 +1,14 @@
 -- One row per person (person_key) known to the social services, with generalised
--- attributes only: no name, CF, birth date or address. When two SIS records share a
--- CF, the most recently updated one describes the person.
+-- attributes only: no name, CF, birth date or address (the person's describing record:
+-- int_people_deduplicated).
 with
 
 people as (
-    select * from {{ ref('stg_social_services__people') }}
+    select * from {{ ref('int_people_deduplicated') }}
 ),
 
 final as (
-    select distinct on (person_key)
+    select
         person_key::text as person_key,
         sex::text as sex,
         age_band::text as age_band,
@@ -17,7 +17,6 @@ final as (
         target_category::text as target_category,
         education_level::text as education_level
     from people
-    order by person_key, source_updated_at desc, person_id desc
 )
 
 select * from final
