@@ -47,7 +47,7 @@ def _bare_pipe(relay: bool) -> int:
     psycopg's copy loop, or (``relay``) through the platform's relay."""
     _florwork()
     from florwork import warehouse
-    from florwork.extract import databases
+    from florwork.extract.databases import relay
     from psycopg import sql
 
     query = sql.SQL(f"copy (select {COLUMNS} from sis.erogazioni where aggiornato_il < {{}}) to stdout").format(
@@ -57,7 +57,7 @@ def _bare_pipe(relay: bool) -> int:
         wh.execute(f"create table public.bench_copy as select {COLUMNS} from raw.sis_erogazioni where false")
         with wh.cursor().copy(f"copy public.bench_copy ({COLUMNS}) from stdin") as into:
             if relay:
-                for block in databases.copy_out_blocks(src, query):
+                for block in relay.copy_out_blocks(src, query):
                     into.write(block)
             else:
                 with src.cursor().copy(query) as out:
@@ -130,7 +130,8 @@ def co_bare() -> int:
     import csv
 
     from florwork import warehouse
-    from florwork.extract.co_files import co_folder, file_date
+    from florwork.extract.co_files import co_folder
+    from florwork.extract.co_files.parse import file_date
 
     rows = 0
     with warehouse.connect("warehouse") as wh:
@@ -207,7 +208,8 @@ def small_inputs() -> dict:
     changed, and the day before which the first three CO files fall."""
     _florwork()
     from florwork import warehouse
-    from florwork.extract.co_files import co_folder, file_date
+    from florwork.extract.co_files import co_folder
+    from florwork.extract.co_files.parse import file_date
 
     with warehouse.connect("sis_source") as src:
         cutoff = src.execute("select aggiornato_il from sis.erogazioni order by aggiornato_il offset 1000 limit 1"

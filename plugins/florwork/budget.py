@@ -17,6 +17,7 @@ from functools import cache
 from psycopg.types.json import Jsonb
 
 from florwork import __version__, config, months, transform, warehouse
+from florwork.errors import NoTargets
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,6 @@ FIGURES = (
 COMPARED = FIGURES[3:]
 
 
-class WarehouseNotReady(RuntimeError):
-    pass
-
-
-class NoTargets(RuntimeError):
-    pass
 
 
 def target_months() -> set[date]:

@@ -122,11 +122,8 @@ def cmd_generate(args) -> int:
 
         dirt.update(json.loads(args.dirt))
     print(f"Generating the {args.scale} scale (seed {args.seed}) through {args.through}:")
-    try:
-        state = write.generate(args.scale, args.seed, months.parse_month(args.through), dirt,
-                               progress=lambda line: print(line, flush=True))
-    except write.GenerateError as exc:
-        return _err(str(exc))
+    state = write.generate(args.scale, args.seed, months.parse_month(args.through), dirt,
+                           progress=lambda line: print(line, flush=True))
     if state.get("unchanged"):
         return 0
     for name, count in state["rows_written"].items():
@@ -326,22 +323,12 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from florwork.extract.batches import BatchFailed, ConcurrentRun
-    from florwork.warehouse import DatabaseUnreachable, KeyChanged
+    from florwork.errors import FlorworkError
 
     try:
         return args.func(args)
-    except months.BadMonth as exc:
+    except FlorworkError as exc:  # the message says what failed and what to do
         return _err(str(exc))
-    except (config.ConfigError, DatabaseUnreachable, KeyChanged, BatchFailed, ConcurrentRun) as exc:
-        return _err(str(exc))
-    except Exception as exc:
-        from florwork.runner import RunFailed
-
-        if isinstance(exc, RunFailed):
-            return _err(str(exc))
-        raise
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from florwork.errors import ConfigError
+
 CONN_IDS = ("warehouse", "sis_source", "partner_source")
 EMBEDDED_DATABASES = {"warehouse": "warehouse", "sis_source": "sis", "partner_source": "partner"}
 AIRFLOW_DATABASE = "airflow"
 DEMO_PSEUDONYMISATION_KEY = "florwork-demo-key-not-for-real-data"
 
-
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message says what to set."""
 
 
 def project_root() -> Path:

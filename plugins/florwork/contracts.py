@@ -1,8 +1,11 @@
-"""The source systems' contracts (vendored from the city's specification, unchanged).
+"""The source systems' contracts (vendored from the city's specification, unchanged),
+and the one definition of every source table and file the platform reads.
 
-The DDL files are the single definition of the source tables: the simulators create
-the source databases from them, and the raw layer mirrors their columns (without
-constraints) so a schema change in a source is detected by comparing with them.
+The DDL files define the database sources' tables: the simulators create the source
+databases from them, the extraction builds its tasks, Assets and landing tables from
+them, and the raw layer mirrors their columns (without constraints) so a schema change
+in a source is detected by comparing with them. The CO files' columns are read from
+their contract's "Columns, in this order" table (contract_files/co_files.md).
 """
 
 from __future__ import annotations
@@ -53,6 +56,34 @@ class SourceTable:
             if name in self.column_names:
                 return name
         return None
+
+
+@dataclass(frozen=True)
+class FileColumn:
+    name: str
+    type: str  # as the contract's table says: text, code, date, decimal...
+
+
+# CO_YYYYMMDD.csv, or CO_YYYYMMDD_N.csv for a day re-sent with more rows.
+CO_FILE_NAME = re.compile(r"^CO_(\d{8})(?:_(\d+))?\.csv$")
+_FILE_COLUMN = re.compile(r"^\| `(\w+)` \| ([^|]+?) \|")
+
+
+@cache
+def co_columns() -> tuple[FileColumn, ...]:
+    """The CO files' columns, in their order (the contract's "Columns" table)."""
+    text = resources.files("florwork.contract_files").joinpath("co_files.md").read_text()
+    section = text.split("## Columns, in this order", 1)[1].split("\n## ", 1)[0]
+    columns = []
+    for line in section.splitlines():
+        match = _FILE_COLUMN.match(line)
+        if match:
+            columns.append(FileColumn(match.group(1), match.group(2).split(",")[0].split("(")[0].strip()))
+    return tuple(columns)
+
+
+def co_column_names() -> tuple[str, ...]:
+    return tuple(c.name for c in co_columns())
 
 
 def ddl(source: str) -> str:

@@ -13,12 +13,11 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from florwork.errors import BadMonth
+
 TZ = ZoneInfo("Europe/Rome")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
-
-class BadMonth(ValueError):
-    pass
 
 
 def parse_month(value: str) -> date:
@@ -34,6 +33,21 @@ def next_month(month: date) -> date:
 
 def previous_month(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def first_day(day: date) -> date:
+    """The month a day is in (its first day)."""
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (earlier when negative), clamped to
+    the month's last day (31 January + 1 month = 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - date(year, month, 1)).days
+    return date(year, month, min(day.day, last))
 
 
 def month_range(first: date, last: date) -> list[date]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from psycopg import sql
 
 from florwork import config, warehouse
-from florwork.extract.batches import BatchFailed
+from florwork.errors import BatchFailed
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +145,9 @@ def _batch_definition(url: str, schema: str, table: str):
 
 # A first pass with BOOLEAN_ONLY computes only what success needs (the unexpected counts, in
 # one aggregate query per batch) and renders, without running it, the query selecting each
-# expectation's failing rows. Most batches pass: at region scale this took the validation
-# of 8.7 M payments from 9 s to about 3 s, since every other format also lists unexpected
-# values (a full scan per expectation even when there are none). A batch that fails gets a
+# expectation's failing rows. Most batches pass, and every other format also lists
+# unexpected values (a full scan per expectation even when there are none; measured in
+# bench/results/history.md). A batch that fails gets a
 # second pass in SUMMARY format: GX's counts (checked against the rows found) and the
 # observed values of batch-level expectations, for the data docs.
 QUICK_FORMAT = {"result_format": "BOOLEAN_ONLY", "unexpected_index_column_names": ["_landing_row_id"],
@@ -208,8 +208,8 @@ def build_data_docs() -> Path:
 
     Runs as the last task of each extraction DAG, whatever the extraction's outcome (a
     failed validation is when the docs are wanted most). Only the new results' pages
-    are rendered, plus the index: rendering every stored result took 7 s after a
-    thousand validations and grew with every run. Results that started up to an hour
+    are rendered, plus the index: rendering every stored result would grow with every
+    run. Results that started up to an hour
     before the last build are rendered again, so one that was still running then is not
     missed. A file lock keeps two DAGs from writing the site at once. Results older than
     ``retention_days()`` are removed first, with their pages, so that the store and the

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from florwork import config, warehouse
 from florwork.budget import FIGURES
+from florwork.errors import ReportFailed
 from florwork.months import TZ as ROME
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,6 @@ FUNNEL_COLUMNS = ("people_referred", "people_taken_in_charge", "people_assessed"
                   "people_in_on_the_job_lab", "people_in_internship", "people_hired", "people_into_companies",
                   "people_withdrawn", "people_waiting")
 
-
-class ReportFailed(RuntimeError):
-    pass
 
 
 def language() -> str:

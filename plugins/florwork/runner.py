@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from florwork import airflow_env, budget, config, months, warehouse
+from florwork.errors import RunFailed
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,6 @@ DAG_ORDER = (
     "run_monthly_budget",
 )
 
-
-class RunFailed(RuntimeError):
-    pass
 
 
 @dataclass

@@ -16,12 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from florwork import config
+from florwork.errors import DbtFailed
 
 log = logging.getLogger(__name__)
 
-
-class DbtFailed(RuntimeError):
-    pass
 
 
 def seed_sources() -> dict[str, Path]:

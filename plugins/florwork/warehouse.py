@@ -11,10 +11,7 @@ import psycopg
 from psycopg import sql
 
 from florwork import config, contracts
-
-
-class DatabaseUnreachable(RuntimeError):
-    pass
+from florwork.errors import DatabaseUnreachable, KeyChanged
 
 
 def connect(conn_id: str, role: str | None = None, **kwargs) -> psycopg.Connection:
@@ -33,19 +30,13 @@ def connect(conn_id: str, role: str | None = None, **kwargs) -> psycopg.Connecti
         ) from exc
 
 
-@contextmanager
-def warehouse():
-    with connect("warehouse") as conn:
-        yield conn
-
-
 def raw_table_ddl(table: contracts.SourceTable) -> sql.Composed:
     """A source table's raw table: every version of every row, with its load metadata.
 
     Partitioned by ``_segment``: the incremental loads go to the main partition
     (``_segment`` 0); a first load lands in a table of its own, which is validated and
     then attached as a partition (``_segment`` = its batch id), so its rows are written
-    once (extract/databases.py).
+    once (extract/databases/).
     """
     cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
     cols += [
@@ -67,7 +58,7 @@ def row_checksum(table: contracts.SourceTable) -> sql.Composed:
     type (PostgreSQL's ``hash_record_extended``, 14 and later; what hash partitioning
     uses): the same values give the same checksum whatever the session's time zone or
     date style, and, unlike an md5 of the row's text, it costs the source no text
-    formatting (region scale: a 14 s stream became 10 s). Computed from the contract's
+    formatting (bench/results/history.md). Computed from the contract's
     columns, it can be computed again from a raw row (the migration below does).
     """
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
@@ -235,9 +226,6 @@ def _pads(key: str) -> tuple[bytes, bytes]:
 def key_fingerprint(key: str) -> str:
     return hashlib.sha256(b"florwork-key-fingerprint:" + key.encode()).hexdigest()
 
-
-class KeyChanged(RuntimeError):
-    pass
 
 
 def install_key(conn: psycopg.Connection, key: str, *, rekey: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""The CO loader decides every landed row's fate in SQL, as sets (co_files._classify).
+"""The CO loader decides every landed row's fate in SQL, as sets (florwork.extract.co_files.classify).
 Here it is checked against the rule it implements, written the plain way: the rows in
 delivery order, one at a time, with what has been received and what waits so far.
 Random runs over a small pool of ids make the awkward cases common: the same notice
@@ -7,12 +7,13 @@ in and out of order; references to notices received earlier, waiting, or never s
 """
 
 import random
+from pathlib import Path
 
 import pytest
-from florwork import config, warehouse
-from florwork.extract import co_files
+from florwork import config, sqlfiles, warehouse
+from florwork.extract.co_files import classify, land, parse
 
-EVENTS = ("ASSUNZIONE", *co_files.EVENTS_WITH_REFERENCE)
+EVENTS = ("ASSUNZIONE", *parse.EVENTS_WITH_REFERENCE)
 CONFLICT = "id_comunicazione {} already received with other content"
 
 
@@ -26,8 +27,8 @@ def reference(rows, received: dict, waiting: set) -> dict:
             fate[row_id] = ("duplicate", None) if known[notice] == checksum else ("quarantined", CONFLICT.format(notice))
         elif notice in waiting:
             fate[row_id] = ("duplicate", None)
-        elif event in co_files.EVENTS_WITH_REFERENCE and ref not in known:
-            fate[row_id] = ("pending", co_files.PENDING_REASON)
+        elif event in parse.EVENTS_WITH_REFERENCE and ref not in known:
+            fate[row_id] = ("pending", classify.PENDING_REASON)
             waiting.add(notice)
         else:
             fate[row_id] = ("loaded", None)
@@ -64,7 +65,7 @@ def classify_in_sql(wh, rows, files, received, waiting) -> dict:
         for notice in waiting:
             wh.execute("insert into quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason, is_pending, "
                        "parsed) values (%s, 'CO_20250101.csv', 3, 'x', %s, true, jsonb_build_object('id_comunicazione', "
-                       "%s::text))", (batch, co_files.PENDING_REASON, notice))
+                       "%s::text))", (batch, classify.PENDING_REASON, notice))
         for (row_id, notice, event, ref, checksum, reason), name in zip(rows, files):
             wh.execute("insert into raw.landing_co_notices (_landing_row_id, id_comunicazione, tipo_evento, data_invio, "
                        "id_comunicazione_rif, cf_lavoratore, _batch_id, _file_name, _line_number, _row_checksum, "
@@ -75,9 +76,9 @@ def classify_in_sql(wh, rows, files, received, waiting) -> dict:
                            "values ('raw.landing_co_notices', %s, 0, %s)", (row_id, reason))
         deliveries = []
         for number, name in enumerate(sorted(set(files)), start=1):
-            deliveries.append(co_files._Delivery(co_files.Path(name), "", 0, 0.0, co_files.FileResult(name, "loaded"),
+            deliveries.append(land.Delivery(Path(name), "", 0, 0.0, land.FileResult(name, "loaded"),
                                                  batch_id=number))
-        co_files._classify(wh, deliveries)
+        classify.classify(wh, deliveries)
         fate = {r[0]: (r[1], r[2]) for r in wh.execute("select row_id, outcome, reason from co_outcomes")}
         counted = {d.path.name: (d.result.rows_loaded, d.result.rows_duplicate, d.result.rows_quarantined)
                    for d in deliveries}
@@ -88,7 +89,7 @@ def classify_in_sql(wh, rows, files, received, waiting) -> dict:
 def warehouse_connection(platform):
     warehouse.bootstrap_once()
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-        wh.execute(co_files._LANDING_DDL)
+        wh.execute(sqlfiles.text("florwork.extract.co_files", "landing.sql"))
         yield wh
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import query
+from florwork import sqlfiles
 from florwork.extract import co_files
+from florwork.extract.co_files import classify, land, parse
+from florwork.extract.co_files import load as co_load
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +27,7 @@ def row(notice_id, event="ASSUNZIONE", sent="06/02/2025", ref="", cf=GOOD_CF, co
 
 
 def write(folder, name, lines, raw_lines=()):
-    body = "\r\n".join([co_files.HEADER, *lines]).encode("latin-1")
+    body = "\r\n".join([parse.HEADER, *lines]).encode("latin-1")
     for raw in raw_lines:
         body += b"\r\n" + raw
     (folder / name).write_bytes(body + b"\r\n")
@@ -55,7 +58,7 @@ def test_dirty_deliveries(platform, landing, monkeypatch):
 
     summary = co_files.load_co_files()
     assert summary["rejected_files"] == ["CO_20250211.csv: wrong header: expected "
-                                         f"{co_files.HEADER!r}, found 'id;tipo;data'"]
+                                         f"{parse.HEADER!r}, found 'id;tipo;data'"]
     assert summary["duplicate_files"] == ["CO_20250207.csv"]
     assert summary["released"] == 1
 
@@ -74,7 +77,7 @@ def test_dirty_deliveries(platform, landing, monkeypatch):
     assert reasons[("CO_20250206.csv", 4)] == "data_inizio is an impossible date: 31/02/2025"
     assert reasons[("CO_20250206.csv", 5)] == "tipo_contratto outside the code list"
     assert reasons[("CO_20250206.csv", 6)] == "expected 18 fields, found 16"
-    assert reasons[("CO_20250206.csv", 7)] == co_files.PENDING_REASON
+    assert reasons[("CO_20250206.csv", 7)] == classify.PENDING_REASON
     assert reasons[("CO_20250206.csv", 9)].startswith("bytes that are not Latin-1 text")
     assert reasons[("CO_20250210.csv", 2)] == "id_comunicazione A1 already received with other content"
     assert reasons[("CO_20250211.csv", None)].startswith("file rejected: wrong header")
@@ -112,7 +115,7 @@ def test_files_after_the_cutoff_wait(platform):
 
 def test_a_large_load_leaves_fresh_statistics(platform, monkeypatch):
     """The loader analyzes raw.co_notices after a large load (the warehouse build may follow at once)."""
-    monkeypatch.setattr(co_files, "ANALYZE_MIN_ROWS", 1)
+    monkeypatch.setattr(co_load, "ANALYZE_MIN_ROWS", 1)
     write(platform.co_landing_dir() / "co", "CO_20250206.csv", [row("A1")])
     assert co_files.load_co_files()["loaded"] == 1
     assert query("warehouse", "select last_analyze is not null from pg_stat_user_tables "
@@ -160,18 +163,18 @@ def test_the_landing_text_is_what_psycopg_would_send(platform):
             cause="ALTRO"),
         row("T4", employer="Caffè Città", start="29/02/2024", end=""),
     ]
-    parsed = [co_files.parse_line(text) | {"_line_number": n, "_raw_line": text} for n, text in enumerate(lines, 2)]
-    columns = sql.SQL(", ").join(map(sql.Identifier, co_files._LANDED))
+    parsed = [parse.parse_line(text) | {"_line_number": n, "_raw_line": text} for n, text in enumerate(lines, 2)]
+    columns = sql.SQL(", ").join(map(sql.Identifier, land._LANDED))
     warehouse.bootstrap_once()
     with warehouse.connect("warehouse") as wh:
         wh.execute("create temp table by_psycopg (like raw.co_notices including defaults, _cf_valid boolean, _raw_line text)")
         wh.execute("create temp table by_loader (like by_psycopg including defaults)")
         with wh.cursor().copy(sql.SQL("copy by_psycopg ({}) from stdin").format(columns)) as cp:
             for r in parsed:
-                cp.write_row([*(r[c] for c in co_files.COLUMNS), 0, "CO_20250206.csv", r["_line_number"],
+                cp.write_row([*(r[c] for c in parse.COLUMNS), 0, "CO_20250206.csv", r["_line_number"],
                               r["_row_checksum"], r["_cf_valid"], r["_raw_line"]])
         with wh.cursor().copy(sql.SQL("copy by_loader ({}) from stdin").format(columns)) as cp:
-            cp.write("".join(co_files.copy_text(r, "CO_20250206.csv") for r in parsed))
+            cp.write("".join(land.copy_text(r, "CO_20250206.csv") for r in parsed))
         mine = wh.execute("select * from by_loader order by id_comunicazione").fetchall()
         assert mine == wh.execute("select * from by_psycopg order by id_comunicazione").fetchall()
         assert [r[6] for r in mine] == ["Società Città Verde", "Back\\slash \\N and\ttab",
@@ -185,8 +188,8 @@ def test_a_failed_landing_process_says_why_and_lands_nothing(platform):
     write(folder, "CO_20250206.csv", [row("A1")])
     warehouse.bootstrap_once()
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
-        wh.execute(co_files._LANDING_DDL)
+        wh.execute(sqlfiles.text("florwork.extract.co_files", "landing.sql"))
         with pytest.raises(RuntimeError, match=r"the CO landing process failed \(exit 1\): FileNotFoundError: .*CO_20250207.csv"):
-            co_files._land_beside_gx(wh, [folder / "CO_20250206.csv", folder / "CO_20250207.csv"])
+            land.land_beside_gx(wh, [folder / "CO_20250206.csv", folder / "CO_20250207.csv"])
     assert query("warehouse", "select count(*) from raw.landing_co_notices") == [(0,)]
     assert co_files.load_co_files()["loaded"] == 1  # the next run loads the file

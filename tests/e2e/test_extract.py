@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 import psycopg
 import pytest
 from conftest import EXAMPLE, ROOT, query
-from florwork import sources, warehouse
+from florwork import errors, sources, warehouse
 from florwork.extract import batches, databases
+from florwork.extract.databases import relay
 
 CUT_1 = datetime(2025, 2, 1, tzinfo=timezone.utc)
 CUT_2 = datetime(2025, 3, 1, tzinfo=timezone.utc)
@@ -211,7 +212,7 @@ def test_an_id_repeated_within_one_extraction_stops_the_batch(platform):
         sis.execute("alter table sis.erogazioni drop constraint erogazioni_pkey")
         sis.execute("insert into sis.erogazioni select * from sis.erogazioni where id_erogazione = "
                     "(select min(id_erogazione) from sis.erogazioni where aggiornato_il < %s)", (CUT_1,))
-    with pytest.raises(batches.BatchFailed, match="id_erogazione repeated within one extraction"):
+    with pytest.raises(errors.BatchFailed, match="id_erogazione repeated within one extraction"):
         databases.extract_table("sis", "erogazioni", CUT_1)
     assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
 
@@ -220,7 +221,7 @@ def test_a_schema_change_fails_the_batch_and_loads_nothing(platform):
     sources.load_dataset(EXAMPLE)
     with warehouse.connect("sis_source", autocommit=True) as sis:
         sis.execute("alter table sis.erogazioni add column iban text, alter column importo type text")
-    with pytest.raises(batches.BatchFailed, match="column iban added.*importo changed type from numeric to text|"
+    with pytest.raises(errors.BatchFailed, match="column iban added.*importo changed type from numeric to text|"
                                                   "importo changed type from numeric to text.*column iban added"):
         databases.extract_table("sis", "erogazioni", CUT_1)
     assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
@@ -233,7 +234,7 @@ def test_two_runs_cannot_load_at_once(platform):
     databases.extract_table("sis", "assistiti", CUT_1)  # bootstrap
     with warehouse.connect("warehouse", autocommit=True) as other:
         with batches.exclusive(other, "sis.erogazioni"):
-            with pytest.raises(batches.ConcurrentRun, match="another run is loading sis.erogazioni"):
+            with pytest.raises(errors.ConcurrentRun, match="another run is loading sis.erogazioni"):
                 databases.extract_table("sis", "erogazioni", CUT_1)
 
 
@@ -298,15 +299,15 @@ def test_the_relay_reads_copy_output_whole_and_raises_the_source_errors(platform
 
     query = sql.SQL("copy (select x, repeat('é', x % 50) from generate_series(1, 200000) x) to stdout")
     with warehouse.connect("sis_source", autocommit=True) as src:
-        blocks = list(databases.copy_out_blocks(src, query))
+        blocks = list(relay.copy_out_blocks(src, query))
         with src.cursor().copy(query) as out:
             expected = b"".join(bytes(chunk) for chunk in out)
-        assert len(blocks) > 1 and all(len(b) >= databases.RELAY_BLOCK for b in blocks[:-1])
+        assert len(blocks) > 1 and all(len(b) >= relay.RELAY_BLOCK for b in blocks[:-1])
         assert b"".join(blocks) == expected
         with pytest.raises(psycopg.errors.DivisionByZero):
-            for _ in databases.copy_out_blocks(src, sql.SQL(
+            for _ in relay.copy_out_blocks(src, sql.SQL(
                     "copy (select 1 / (200000 - x) from generate_series(1, 300000) x) to stdout")):
                 pass
         with pytest.raises(psycopg.errors.UndefinedTable):
-            list(databases.copy_out_blocks(src, sql.SQL("copy (select * from no_such_table) to stdout")))
+            list(relay.copy_out_blocks(src, sql.SQL("copy (select * from no_such_table) to stdout")))
         assert src.execute("select 1").fetchone() == (1,)

@@ -6,7 +6,7 @@ import re
 
 from conftest import fresh_platform, query
 from florwork import contracts, months
-from florwork.extract import co_files
+from florwork.extract.co_files import parse
 from florwork.generate import write
 from florwork.generate.simulate import DIRT_DEFAULTS
 
@@ -64,10 +64,10 @@ def test_files_follow_the_contract(platform):
     assert len(files) > 50
     names_with_accents = 0
     for path in files:
-        assert co_files.FILE_NAME.match(path.name)
+        assert parse.FILE_NAME.match(path.name)
         data = path.read_bytes()
         assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
-        parsed = co_files.parse_file(path)  # raises on a file that breaks the contract
+        parsed = parse.parse_file(path)  # raises on a file that breaks the contract
         assert parsed.bad == [], parsed.bad[:3]
         for row in parsed.good:
             names_with_accents += any(ch in row["denominazione_datore"] for ch in "àèéìòù")
@@ -109,7 +109,7 @@ def test_every_kind_of_dirt_appears_at_its_configured_rate(platform):
     assert lowercase > 0
     reasons = {"co_bad_cf": 0, "co_impossible_date": 0, "co_wrong_field_count": 0, "co_not_latin1": 0}
     for path in folder.iterdir():
-        parsed = co_files.parse_file(path)
+        parsed = parse.parse_file(path)
         for _, _, reason in parsed.bad:
             reasons["co_impossible_date"] += "impossible date" in reason
             reasons["co_wrong_field_count"] += "fields, found" in reason

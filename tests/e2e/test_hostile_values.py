@@ -6,12 +6,13 @@ from datetime import datetime, timezone
 from conftest import EXAMPLE, query
 from florwork import sources, warehouse
 from florwork.extract import co_files, databases
+from florwork.extract.co_files import parse
 
 SQL_IN_CF = "'; drop table raw.co_notices; --"
 
 
 def header_and(*lines: str) -> bytes:
-    return "\r\n".join([co_files.HEADER, *lines, ""]).encode("latin-1")
+    return "\r\n".join([parse.HEADER, *lines, ""]).encode("latin-1")
 
 
 def test_hostile_file_names_and_fields(platform):

@@ -1,6 +1,6 @@
 """Which month a run covers: one definition for `florwork run` and the schedule."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -63,3 +63,12 @@ def test_a_manual_run_without_conf_uses_its_logical_date():
 def test_a_conf_month_overrides_and_is_checked():
     with pytest.raises(months.BadMonth):
         months.budget_month({"dag_run": SimpleNamespace(conf={"month": "2025-13"}, run_after=None)})
+
+
+def test_add_months_keeps_the_day_or_clamps_it():
+    assert months.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert months.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert months.add_months(date(2025, 11, 15), 3) == date(2026, 2, 15)
+    assert months.add_months(date(2025, 3, 31), -1) == date(2025, 2, 28)
+    assert months.add_months(date(2025, 1, 1), -19) == date(2023, 6, 1)
+    assert months.first_day(date(2025, 7, 19)) == date(2025, 7, 1)

@@ -3,8 +3,8 @@
 from types import SimpleNamespace
 
 import pytest
-from florwork import contracts
-from florwork.extract import batches, databases
+from florwork import contracts, errors
+from florwork.extract.databases import schema
 
 
 class _Source:
@@ -18,10 +18,10 @@ class _Source:
 
 
 def test_a_source_older_than_postgresql_14_fails_the_batch_saying_why():
-    with pytest.raises(batches.BatchFailed, match="runs PostgreSQL 13: the extraction needs PostgreSQL 14 or later"):
-        databases.check_source_schema(_Source(130011), contracts.table("sis", "erogazioni"))
+    with pytest.raises(errors.BatchFailed, match="runs PostgreSQL 13: the extraction needs PostgreSQL 14 or later"):
+        schema.check_source_schema(_Source(130011), contracts.table("sis", "erogazioni"))
 
 
 def test_a_source_on_postgresql_14_goes_on_to_the_contract_check():
     with pytest.raises(AssertionError, match="before any query"):
-        databases.check_source_schema(_Source(140000), contracts.table("sis", "erogazioni"))
+        schema.check_source_schema(_Source(140000), contracts.table("sis", "erogazioni"))

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
+from florwork.errors import ConcurrentRun
+
 
 def fault_point(name: str) -> None:
     """Fault injection for the crash tests: ``FLORWORK_FAULT=<name>`` kills the process here."""
@@ -22,12 +24,6 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-class ConcurrentRun(RuntimeError):
-    pass
-
-
-class BatchFailed(RuntimeError):
-    """A batch-level failure: nothing of the batch is loaded; the message says why."""
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from florwork.generate import cf as cfgen
 from florwork.generate import names
+from florwork.months import add_months, first_day, month_range
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = ZoneInfo("UTC")
@@ -41,24 +42,17 @@ class Scale:
     target_months: tuple[date, date]  # months with a budget target
 
 
-def _monthly(first: date, last: date, step: int = 1) -> tuple[date, ...]:
-    out, current = [], first
-    while current <= last:
-        out.append(current)
-        month = current.month - 1 + step
-        current = date(current.year + month // 12, month % 12 + 1, 1)
-    return tuple(out)
 
 
 SCALES = {
     "demo": Scale("demo", 800, ("FLORATWORK",), (date(2024, 3, 1), date(2024, 10, 1)), date(2023, 7, 1),
                   date(2026, 12, 31), 40, 0.5, (date(2025, 1, 1), date(2025, 12, 1))),
-    "city": Scale("city", 20_000, ("FLORATWORK",), _monthly(date(2021, 2, 1), date(2025, 12, 1)),
+    "city": Scale("city", 20_000, ("FLORATWORK",), tuple(month_range(date(2021, 2, 1), date(2025, 12, 1))),
                   date(2021, 1, 1), date(2026, 12, 31), 300, 0.24, (date(2021, 7, 1), date(2026, 12, 1))),
     "region": Scale("region", 200_000,
                     ("FLORATWORK", "INSIEME_BO", "PRATO_LAVORO", "PISA_INCLUDE", "LIVORNO_RETE", "AREZZO_OPPORTUNITA",
                      "SIENA_PONTI", "LUCCA_LAVORO", "PISTOIA_INSIEME"),
-                    _monthly(date(2021, 2, 1), date(2025, 12, 1)), date(2021, 1, 1), date(2026, 12, 31), 3000, 0.24,
+                    tuple(month_range(date(2021, 2, 1), date(2025, 12, 1))), date(2021, 1, 1), date(2026, 12, 31), 3000, 0.24,
                     (date(2021, 7, 1), date(2026, 12, 1))),
 }
 
@@ -97,16 +91,8 @@ def at(day: date, rng: random.Random, start_hour: int = 8, end_hour: int = 18) -
     return local.astimezone(UTC)
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
 
 
 @dataclass
@@ -493,15 +479,15 @@ class Simulator:
             benefits["CONTRIBUTO_ECONOMICO"] = rng.randint(200, 600)
         employed_months = set()
         for start, end in jobs:
-            month = month_start(start)
-            last = month_start(end) if end else month_start(scale.sim_end)
+            month = first_day(start)
+            last = first_day(end) if end else first_day(scale.sim_end)
             while month <= last:
                 employed_months.add(month)
                 month = add_months(month, 1)
         stops = {kind: rng.random() < p for kind, p in
                  (("CONTRIBUTO_ECONOMICO", 0.6), ("BUONI_SPESA", 0.7), ("SOSTEGNO_ABITATIVO", 0.3), ("ACCOGLIENZA", 0.1))}
-        month = month_start(max(care_start, scale.sim_start))
-        last = month_start(min(care_end, scale.sim_end))
+        month = first_day(max(care_start, scale.sim_start))
+        last = first_day(min(care_end, scale.sim_end))
         sequence = 0
         while month <= last:
             working = month in employed_months

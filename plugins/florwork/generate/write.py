@@ -24,16 +24,12 @@ from pathlib import Path
 from psycopg import sql
 
 from florwork import config, contracts, months, warehouse
-from florwork.extract.co_files import COLUMNS as CO_COLUMNS
-from florwork.extract.co_files import HEADER as CO_HEADER
+from florwork.errors import GenerateError
 from florwork.generate import cf as cfgen
 from florwork.generate.simulate import DIRT_DEFAULTS, SCALES, Simulator
 
 STATE_FILE = "generator.json"
 
-
-class GenerateError(RuntimeError):
-    pass
 
 
 def _state_path() -> Path:
@@ -65,7 +61,7 @@ def _co_field(value) -> str:
 
 
 def _co_line(values: dict, dirt: str | None) -> bytes:
-    fields = [_co_field(values[c]) for c in CO_COLUMNS]
+    fields = [_co_field(values[c]) for c in contracts.co_column_names()]
     encoding = "latin-1"
     if dirt == "co_bad_cf":
         fields[4] = cfgen.corrupt(fields[4].strip().upper())
@@ -211,7 +207,7 @@ def _write_co_files(notices, seed, rates, cutoff: datetime, dirt_count, trials) 
         by_day[produced].append((notice_id, line))
     last_day = cutoff.astimezone(months.TZ).date()
     written = 0
-    header = CO_HEADER.encode("latin-1")
+    header = ";".join(contracts.co_column_names()).encode("latin-1")
 
     def write(name: str, lines: list[bytes], delivered: date) -> None:
         nonlocal written
@@ -285,7 +281,7 @@ def _write_seeds(scale, intakes: dict) -> None:
         month = first
         while month <= last:
             recent = sum(n for (p, m), n in intakes.items()
-                         if p == programme and months.previous_month(month) >= m > _minus_months(month, 19))
+                         if p == programme and months.previous_month(month) >= m > months.add_months(month, -19))
             value = 600 if month >= THEORETICAL_RULE[1] else 380
             expected = round(recent * 0.18 * value / 100) * 100
             rows.append(f"{programme},{month.isoformat()},{expected:.2f}")
@@ -303,8 +299,3 @@ def _write_seeds(scale, intakes: dict) -> None:
         "rule_version,target_category,monthly_cost_eur\n"
         + "".join(f"{version},{category},{cost}\n" for category, cost in THEORETICAL_COSTS.items()))
 
-
-def _minus_months(month: date, n: int) -> date:
-    for _ in range(n):
-        month = months.previous_month(month)
-    return month
