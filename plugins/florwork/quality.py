@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -315,6 +317,7 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
                 batch_problems.append(f"{reason}: failing rows could not be identified")
                 continue
             # The query is GX's own rendering of the expectation, with its literals bound.
+            query = _sql_datetimes(query)
             found = wh.execute(sql.SQL(
                 "with f as (insert into raw.landing_failures (relation, row_id, position, reason) "
                 "select distinct {relation}, q.{key}, {position}, {reason} from ({query}) q returning 1) "
@@ -341,6 +344,20 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
             f"broken, so nothing was loaded. Most common reasons: " + ", ".join(common)
         )
     return failing
+
+
+_PY_DATETIME = re.compile(r"datetime\.(datetime|date)\((\d+(?:, \d+)*)\)")
+
+
+def _sql_datetimes(query: str) -> str:
+    """GX renders a date or timestamp bound into its failing-rows query as Python's repr
+    (``datetime.datetime(2100, 1, 1, 0, 0)``), which PostgreSQL cannot read: write each as
+    an SQL literal (tests/quality/test_suites.py has the expectations that need it)."""
+    def literal(match: re.Match) -> str:
+        parts = [int(p) for p in match.group(2).split(", ")]
+        value = datetime(*parts) if match.group(1) == "datetime" else date(*parts)
+        return f"'{value.isoformat(sep=' ') if isinstance(value, datetime) else value.isoformat()}'"
+    return _PY_DATETIME.sub(literal, query)
 
 
 def clear_failures(wh, relation: str) -> None:

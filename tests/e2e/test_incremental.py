@@ -7,7 +7,8 @@ from florwork import months, runner, transform
 from florwork.extract import co_files, databases
 from florwork.generate import write
 
-TABLES = ["staging.stg_social_services__payments", "intermediate.int_payments_paid", "intermediate.int_participant_months_computed",
+TABLES = ["staging.stg_social_services__payments", "intermediate.int_payments_paid", "intermediate.int_participant_months_classified",
+          "intermediate.int_participant_months_capped",
           "marts.fct_participant_months", "marts.budget_monthly", "marts.fct_journeys", "marts.fct_journey_events"]
 
 

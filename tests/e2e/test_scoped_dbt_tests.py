@@ -1,5 +1,5 @@
 """The staging tests check the rows extracted since the last successful build; a full
-refresh checks every row (dbt_project/macros/test_scope.sql)."""
+refresh checks every row (dbt_project/macros/utils/get_where_subquery.sql)."""
 
 import pytest
 from conftest import EXAMPLE, query

@@ -85,7 +85,7 @@ begin
 end $$;
 
 -- The loader owns the tables of raw it loads: a first load is attached as a partition
--- (extract/databases.py), and a loader analyzes what it loaded; both need ownership.
+-- (extract/databases/partitions.py), and a loader analyzes what it loaded; both need ownership.
 do $$
 declare
     rel record;

@@ -1,8 +1,8 @@
 -- One row per participant and month from the intake month on (docs/method.md §7).
 with
 
-computed as (
-    select * from {{ ref('int_participant_months_computed') }}
+capped as (
+    select * from {{ ref('int_participant_months_capped') }}
 ),
 
 final as (
@@ -18,7 +18,7 @@ final as (
         is_counted_month,
         saving_eur::numeric(14, 2) as saving_eur,
         rule_version::text as rule_version
-    from computed
+    from capped
 )
 
 select * from final

@@ -1,16 +1,14 @@
--- One row per participant and month from the intake month to the build's month: the
--- savings method of docs/method.md §5, steps 2 to 6, with the rule in force in each month.
--- Baseline b, by the baseline_method of the month's rule: PAID_BENEFITS, the PAID
--- benefits in the baseline_months before the intake month, divided by baseline_months;
--- THEORETICAL_COST, the monthly cost of the participant's target category (as SIS knows
--- it now) for that rule version (theoretical_costs.csv; a category without one stops
--- the build naming it). Employed month: at least min_employed_days days employed, by
--- the rule in force in that month (a month before the earliest rule: the earliest).
--- Counted month: one of the participant's first max_counted_months employed months.
--- Saving: max(0, b - benefits paid for the month) in a counted month, else 0,
--- rounded to cents (the figure published per participant and summed by the budget).
--- Incremental by person: a build recomputes the persons whose sources changed, and
--- everyone when the build's month moved on or the rules changed.
+-- One row per participant and month from the intake month to the build's month, judged
+-- by the rule in force in the month (docs/method.md §5, steps 2 to 4; a month before the
+-- earliest rule: the earliest). Baseline b, by the baseline_method of the month's rule:
+-- PAID_BENEFITS, the PAID benefits in the baseline_months before the intake month,
+-- divided by baseline_months; THEORETICAL_COST, the monthly cost of the participant's
+-- target category (as SIS knows it now) for that rule version (theoretical_costs.csv; a
+-- category without one stops the build naming it). Employed month: at least
+-- min_employed_days days employed. The 12-month cap and the saving are the next step,
+-- int_participant_months_capped.
+-- Incremental by person (macros/person_increment/): a build recomputes the persons
+-- whose sources changed, and everyone when the build's month moved on or the rules changed.
 -- depends_on: {{ ref('stg_social_services__people') }}
 -- depends_on: {{ ref('stg_social_services__payments') }}
 -- depends_on: {{ ref('stg_social_services__referrals') }}
@@ -118,36 +116,12 @@ classified as (
         and payments.month = participant_months.month
 ),
 
-ranked as (
-    select
-        *,
-        sum(case when is_employed_month then 1 else 0 end) over (
-            partition by programme, person_key order by month rows unbounded preceding
-        ) as employed_months_so_far
-    from classified
-),
-
 final as (
     select
-        programme,
-        person_key,
-        month,
-        intake_date,
-        rule_version,
-        baseline_method,
-        days_employed,
-        is_employed_month,
-        benefits_paid_eur,
-        baseline_monthly_eur,
-        is_employed_month and employed_months_so_far <= max_counted_months as is_counted_month,
-        case
-            when is_employed_month and employed_months_so_far <= max_counted_months
-                then {{ eur('greatest(0, baseline_monthly_eur - benefits_paid_eur)') }}
-            else 0
-        end::numeric(14, 2) as saving_eur,
+        *,
         {{ source_watermark() }} as _source_watermark,
         ({{ rules_fingerprint() }}) as _rules_fingerprint
-    from ranked
+    from classified
 )
 
 select * from final

@@ -1,17 +1,8 @@
 {# The reinvestment rule of docs/method.md §5 steps 9-10: one definition, used by budget_monthly
    and by the test that proves it continuous and non-decreasing in R. #}
-
 {% macro tier(r, lower, upper) -%}
     case when {{ r }} is null then null
          when {{ r }} <= {{ lower }} then 'A'
          when {{ r }} <= {{ upper }} then 'B'
          else 'C' end
-{%- endmacro %}
-
-{% macro reinvest_efficiency(r, e, lower, upper, share) -%}
-    coalesce({{ share }} * greatest(0, least({{ r }}, {{ upper }}) - {{ lower }}) * {{ e }}, 0)
-{%- endmacro %}
-
-{% macro reinvest_innovation(r, e, upper, share) -%}
-    coalesce({{ share }} * greatest(0, {{ r }} - {{ upper }}) * {{ e }}, 0)
 {%- endmacro %}
