@@ -45,14 +45,15 @@ browser:  ## Debian's Chromium for the report's browser test (needs apt, as on C
 		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
 		 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "could not install chromium: the browser test will fail"; }
 
-test: install browser pdf-libs  ## unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow, Chromium)
+test: install browser pdf-libs lint  ## lint, then unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow, Chromium)
 	$(BIN)/pytest
 
 test-fast: install  ## unit tests only
 	$(BIN)/pytest -m "not e2e"
 
-lint: install
+lint: install  ## ruff: lint rules, 120-character lines, formatting
 	$(BIN)/ruff check plugins dags tests bench
+	$(BIN)/ruff format --check plugins dags tests bench
 
 airflow-ui: up  ## Airflow's api-server, scheduler, dag-processor and triggerer on http://localhost:8080
 	$(BIN)/florwork airflow standalone

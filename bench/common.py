@@ -26,7 +26,8 @@ def machine() -> str:
         memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
     except OSError:
         memory = 0
-    return f"{cpu}, {os.cpu_count()} cores, {memory} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {memory} GiB RAM, {system}, Python {platform.python_version()}"
 
 
 def timed(command: list[str], env: dict) -> dict:
@@ -42,7 +43,9 @@ def save(name: str, payload: dict, table: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"machine": machine(), "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **payload}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(f"# {name}\n\nMachine: {payload['machine']}  \nMeasured: {payload['measured_at']}\n\n{table}\n")
+    (RESULTS / f"{name}.md").write_text(
+        f"# {name}\n\nMachine: {payload['machine']}  \nMeasured: {payload['measured_at']}\n\n{table}\n"
+    )
     print(table)
 
 

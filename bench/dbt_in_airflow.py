@@ -72,8 +72,11 @@ def main() -> None:
     airflow_env.configure()
     os.environ.update(transform.dbt_env())
     transform.run_dbt("parse")
-    results = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-               "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "month": month}
+    results = {
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "month": month,
+    }
 
     from airflow.dag_processing.dagbag import DagBag
 
@@ -89,7 +92,11 @@ def main() -> None:
     results["single_dbt_build_tasks"] = len(single.tasks)
 
     folder = Path(tempfile.mkdtemp(prefix="cosmos-dags-"))
-    (folder / "transform_warehouse_cosmos.py").write_text(COSMOS_DAG.format(dbt=config.dbt_project_dir(), month=month, manifest=config.state_dir() / "dbt" / "target" / "manifest.json"))
+    (folder / "transform_warehouse_cosmos.py").write_text(
+        COSMOS_DAG.format(
+            dbt=config.dbt_project_dir(), month=month, manifest=config.state_dir() / "dbt" / "target" / "manifest.json"
+        )
+    )
     env = {**os.environ, "FLORWORK_BENCH_DAGS": str(folder)}
     done = subprocess.run([sys.executable, __file__, "--cosmos"], env=env, capture_output=True, text=True)
     line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]

@@ -29,17 +29,29 @@ def main(scales: list[str]) -> None:
         subprocess.run([FLORWORK, "up"], env=env, check=True, capture_output=True)
         full = timed([FLORWORK, "generate", "--scale", scale, "--through", "2025-12"], env)
         append = timed([FLORWORK, "generate", "--scale", scale, "--through", "2026-01"], env)
-        written = {line.split(":")[0].strip(): line.split(":")[1].split()[0]
-                   for line in full["stdout"].splitlines() if "rows written" in line or "new files" in line}
-        results[scale] = {"full_seconds": full["seconds"], "full_peak_rss_mb": full["peak_rss_mb"],
-                          "append_month_seconds": append["seconds"], "append_peak_rss_mb": append["peak_rss_mb"],
-                          "written": written, "limit_seconds": LIMITS.get(scale)}
-        rows.append(f"| {scale} | {full['seconds']:.1f} | {full['peak_rss_mb']:.0f} | {append['seconds']:.1f} | "
-                    f"{written.get('sis.assistiti')} | {written.get('sis.segnalazioni')} | {written.get('sis.erogazioni')} | "
-                    f"{written.get('co files')} | {LIMITS.get(scale, '-')} |")
+        written = {
+            line.split(":")[0].strip(): line.split(":")[1].split()[0]
+            for line in full["stdout"].splitlines()
+            if "rows written" in line or "new files" in line
+        }
+        results[scale] = {
+            "full_seconds": full["seconds"],
+            "full_peak_rss_mb": full["peak_rss_mb"],
+            "append_month_seconds": append["seconds"],
+            "append_peak_rss_mb": append["peak_rss_mb"],
+            "written": written,
+            "limit_seconds": LIMITS.get(scale),
+        }
+        rows.append(
+            f"| {scale} | {full['seconds']:.1f} | {full['peak_rss_mb']:.0f} | {append['seconds']:.1f} | "
+            f"{written.get('sis.assistiti')} | {written.get('sis.segnalazioni')} | {written.get('sis.erogazioni')} | "
+            f"{written.get('co files')} | {LIMITS.get(scale, '-')} |"
+        )
         subprocess.run([FLORWORK, "down"], env=env, capture_output=True)
-    table = ("| scale | generate through 2025-12 (s) | peak RSS (MB) | append 2026-01 (s) | people | referrals | "
-             "payments | CO files | limit (s) |\n|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows))
+    table = (
+        "| scale | generate through 2025-12 (s) | peak RSS (MB) | append 2026-01 (s) | people | referrals | "
+        "payments | CO files | limit (s) |\n|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+    )
     save("generate", {"scales": results}, table)
 
 

@@ -49,8 +49,9 @@ TARGETS = {"extraction_vs_bare": 0.5, "incremental_vs_full_at_region": 0.1, "pyt
 
 def helper(name: str, env: dict, *args: str) -> dict:
     """Run one of bench/steps.py's helpers (untimed) and return what it printed."""
-    out = subprocess.run([python(), str(ROOT / "bench" / "steps.py"), name, *args], env=env,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [python(), str(ROOT / "bench" / "steps.py"), name, *args], env=env, capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -102,8 +103,9 @@ def ensure_sources(scale: str, env: dict) -> dict:
     return {"reused": False, "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previous: dict | None = None,
-               previous_at: str = "") -> dict:
+def extraction(
+    env: dict, data: dict, only_steps: list[str] | None = None, previous: dict | None = None, previous_at: str = ""
+) -> dict:
     """Measure the extraction and CO steps (``only_steps``: these, the others' figures are
     kept from ``previous``, measured at ``previous_at`` unless they say otherwise)."""
     print("extraction ...", flush=True)
@@ -129,8 +131,11 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
         steps[name] = median_step(function, step_env, repeats)
         steps[name]["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         if name in SMALL_STEPS:
-            steps[name]["small"] = {k: v for k, v in median_step(function, {**step_env, **small}, repeats).items()
-                                    if k in ("rows", "seconds", "in_process_seconds", "runs_seconds")}
+            steps[name]["small"] = {
+                k: v
+                for k, v in median_step(function, {**step_env, **small}, repeats).items()
+                if k in ("rows", "seconds", "in_process_seconds", "runs_seconds")
+            }
     for name, result in steps.items():
         result["rows_per_s"] = round(result["rows"] / result["seconds"])
         if name in EXTRACTION_STEPS:
@@ -140,8 +145,11 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
             extra_seconds = max(result["seconds"] - result["small"]["seconds"], 0.01)
             result["fixed_seconds"] = result["small"]["seconds"]
             result["rows_per_s_beyond_fixed"] = round(extra_rows / extra_seconds)
-    ratios = {f"{name}_vs_bare": round(steps[name]["rows_per_s"] / steps["bare"]["rows_per_s"], 3)
-              for name in EXTRACTION_STEPS if name in steps and name != "bare"}
+    ratios = {
+        f"{name}_vs_bare": round(steps[name]["rows_per_s"] / steps["bare"]["rows_per_s"], 3)
+        for name in EXTRACTION_STEPS
+        if name in steps and name != "bare"
+    }
     for name, base in BASELINES.items():
         if name.startswith("co_") and name in steps and base in steps:
             ratios[f"{name}_vs_{base}"] = round(steps[name]["rows_per_s"] / steps[base]["rows_per_s"], 3)
@@ -152,16 +160,22 @@ def extraction(env: dict, data: dict, only_steps: list[str] | None = None, previ
             continue
         if "rows_per_s_beyond_fixed" in steps[name] and "rows_per_s_beyond_fixed" in steps[base]:
             ratios[f"{name}_vs_{base}_beyond_fixed"] = round(
-                steps[name]["rows_per_s_beyond_fixed"] / steps[base]["rows_per_s_beyond_fixed"], 3)
+                steps[name]["rows_per_s_beyond_fixed"] / steps[base]["rows_per_s_beyond_fixed"], 3
+            )
     return {"steps": steps, "ratios": ratios, "small_inputs": small}
 
 
 def _months(env: dict) -> list[dict]:
-    rows = sql(env, "select to_char(p.month, 'YYYY-MM'), extract(epoch from p.finished_at - p.started_at), "
-                    "(select b.dbt_seconds from ops.warehouse_builds b where b.through_month = p.month "
-                    " order by b.build_id desc limit 1) from ops.pipeline_months p order by p.month")
-    return [{"month": m, "seconds": round(float(s), 1), "dbt_seconds": float(d) if d is not None else None}
-            for m, s, d in rows]
+    rows = sql(
+        env,
+        "select to_char(p.month, 'YYYY-MM'), extract(epoch from p.finished_at - p.started_at), "
+        "(select b.dbt_seconds from ops.warehouse_builds b where b.through_month = p.month "
+        " order by b.build_id desc limit 1) from ops.pipeline_months p order by p.month",
+    )
+    return [
+        {"month": m, "seconds": round(float(s), 1), "dbt_seconds": float(d) if d is not None else None}
+        for m, s, d in rows
+    ]
 
 
 def pipeline(scale: str, env: dict) -> dict:
@@ -171,18 +185,32 @@ def pipeline(scale: str, env: dict) -> dict:
     if scale == "demo":
         env = {k: v for k, v in env.items() if k != "FLORWORK_START_MONTH"}
         run = timed([FLORWORK, "run", "--through", "2025-12"], env)
-        out["catch_up_12_months"] = {"seconds": run["seconds"], "peak_rss_mb": run["peak_rss_mb"], "months": _months(env)}
+        out["catch_up_12_months"] = {
+            "seconds": run["seconds"],
+            "peak_rss_mb": run["peak_rss_mb"],
+            "months": _months(env),
+        }
         december = out["catch_up_12_months"]["months"][-1]
-        out["one_new_month"] = {"seconds": december["seconds"], "peak_rss_mb": run["peak_rss_mb"],
-                                "dbt_seconds": december["dbt_seconds"], "note": "December of the catch-up"}
+        out["one_new_month"] = {
+            "seconds": december["seconds"],
+            "peak_rss_mb": run["peak_rss_mb"],
+            "dbt_seconds": december["dbt_seconds"],
+            "note": "December of the catch-up",
+        }
     else:
         env = {**env, "FLORWORK_START_MONTH": "2025-11"}
         first = timed([FLORWORK, "run", "--through", "2025-11"], env)
-        out["first_run"] = {"seconds": first["seconds"], "peak_rss_mb": first["peak_rss_mb"],
-                            "dbt_seconds": _months(env)[-1]["dbt_seconds"]}
+        out["first_run"] = {
+            "seconds": first["seconds"],
+            "peak_rss_mb": first["peak_rss_mb"],
+            "dbt_seconds": _months(env)[-1]["dbt_seconds"],
+        }
         one = timed([FLORWORK, "run", "--through", "2025-12"], env)
-        out["one_new_month"] = {"seconds": one["seconds"], "peak_rss_mb": one["peak_rss_mb"],
-                                "dbt_seconds": _months(env)[-1]["dbt_seconds"]}
+        out["one_new_month"] = {
+            "seconds": one["seconds"],
+            "peak_rss_mb": one["peak_rss_mb"],
+            "dbt_seconds": _months(env)[-1]["dbt_seconds"],
+        }
     print(f"  {out}", flush=True)
     out["dbt_full_refresh"] = step("dbt_build", env, "2025-12", "--full-refresh")
     out["dbt_nothing_new"] = step("dbt_build", env, "2025-12")
@@ -192,43 +220,62 @@ def pipeline(scale: str, env: dict) -> dict:
 
 def markdown(scale: str, r: dict) -> str:
     d = r["data"]
-    lines = [f"Scale **{scale}**: {d['people']:,} people, {d['payments']:,} payments ({d['payments_mb']} MB in the "
-             f"source), {d['co_files']:,} CO files with {d['co_lines']:,} lines.", ""]
+    lines = [
+        f"Scale **{scale}**: {d['people']:,} people, {d['payments']:,} payments ({d['payments_mb']} MB in the "
+        f"source), {d['co_files']:,} CO files with {d['co_lines']:,} lines.",
+        "",
+    ]
     g = r["generation"]
-    lines += ["Sources reused from an earlier run." if g["reused"] else
-              f"Generated in {g['seconds']:.1f} s, peak RSS {g['peak_rss_mb']:.0f} MB.", ""]
-    lines += ["## Extraction and CO ingestion", "",
-              "| step | rows | seconds (process) | rows/s | MB/s | peak RSS (MB) | ratio to its bare baseline "
-              "| fixed cost (s) | rows/s beyond it | ratio beyond the fixed cost | measured |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "Sources reused from an earlier run."
+        if g["reused"]
+        else f"Generated in {g['seconds']:.1f} s, peak RSS {g['peak_rss_mb']:.0f} MB.",
+        "",
+    ]
+    lines += [
+        "## Extraction and CO ingestion",
+        "",
+        "| step | rows | seconds (process) | rows/s | MB/s | peak RSS (MB) | ratio to its bare baseline "
+        "| fixed cost (s) | rows/s beyond it | ratio beyond the fixed cost | measured |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     ratios = r["extraction"]["ratios"]
     for name, s in r["extraction"]["steps"].items():
         base = BASELINES.get(name, "bare")
         is_base = name in BASELINES.values()
         ratio = ratios.get(f"{name}_vs_{base}") or (1.0 if is_base else None)
         beyond = ratios.get(f"{name}_vs_{base}_beyond_fixed") or (1.0 if is_base and "small" in s else "-")
-        lines.append(f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
-                     f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} "
-                     f"| {s.get('fixed_seconds', '-')} | {s['rows_per_s_beyond_fixed']:,} | {beyond} "
-                     f"| {s.get('measured_at', '-')[:16]} |"
-                     if "small" in s else
-                     f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
-                     f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} | - | - | - "
-                     f"| {s.get('measured_at', '-')[:16]} |")
+        lines.append(
+            f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
+            f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} "
+            f"| {s.get('fixed_seconds', '-')} | {s['rows_per_s_beyond_fixed']:,} | {beyond} "
+            f"| {s.get('measured_at', '-')[:16]} |"
+            if "small" in s
+            else f"| {name} | {s['rows']:,} | {s['seconds']:.1f} | {s['rows_per_s']:,} | {s.get('mb_per_s', '-')} "
+            f"| {s['peak_rss_mb']:.0f} | {ratio if ratio is not None else '-'} | - | - | - "
+            f"| {s.get('measured_at', '-')[:16]} |"
+        )
     if "florwork_vs_bare_relay" in ratios:
-        lines += ["", "Against `bare_relay` (the same bare pipe, read through the platform's libpq-level relay in "
-                      f"1 MB blocks instead of psycopg's copy loop): florwork **{ratios['florwork_vs_bare_relay']}** "
-                      f"for the whole process, **{ratios.get('florwork_vs_bare_relay_beyond_fixed', '-')}** beyond the "
-                      "fixed cost."]
+        lines += [
+            "",
+            "Against `bare_relay` (the same bare pipe, read through the platform's libpq-level relay in "
+            f"1 MB blocks instead of psycopg's copy loop): florwork **{ratios['florwork_vs_bare_relay']}** "
+            f"for the whole process, **{ratios.get('florwork_vs_bare_relay_beyond_fixed', '-')}** beyond the "
+            "fixed cost.",
+        ]
     if "small_inputs" in r["extraction"]:
         si = r["extraction"]["small_inputs"]
-        lines += ["", f"Fixed cost: the same step on payments changed before {si['BENCH_CUTOFF']} (about a thousand) "
-                      f"and on the CO files of the days before {si['BENCH_CO_BEFORE']}. Rows/s beyond it: the rows "
-                      "beyond the small run's over the seconds beyond its time. The CO steps (short) are the "
-                      f"median of {REPEATS} runs.",
-                  "", f"`_x{CO_VOLUME}` steps: the CO files at {CO_VOLUME} times the scale's volume (every day's file "
-                      f"holds its notices {CO_VOLUME} times over, ids re-keyed): the same files, days and dirt, "
-                      "more notices per file."]
+        lines += [
+            "",
+            f"Fixed cost: the same step on payments changed before {si['BENCH_CUTOFF']} (about a thousand) "
+            f"and on the CO files of the days before {si['BENCH_CO_BEFORE']}. Rows/s beyond it: the rows "
+            "beyond the small run's over the seconds beyond its time. The CO steps (short) are the "
+            f"median of {REPEATS} runs.",
+            "",
+            f"`_x{CO_VOLUME}` steps: the CO files at {CO_VOLUME} times the scale's volume (every day's file "
+            f"holds its notices {CO_VOLUME} times over, ids re-keyed): the same files, days and dirt, "
+            "more notices per file.",
+        ]
     p = r["pipeline"]
     lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
     if "catch_up_12_months" in p:
@@ -236,18 +283,32 @@ def markdown(scale: str, r: dict) -> str:
         lines.append(f"| `florwork run`, 12-month catch-up | {c['seconds']:.1f} | - | {c['peak_rss_mb']:.0f} |")
     if "first_run" in p:
         f = p["first_run"]
-        lines.append(f"| `florwork run`, first run (all data through 2025-11) | {f['seconds']:.1f} | {f['dbt_seconds']} "
-                     f"| {f['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| `florwork run`, first run (all data through 2025-11) | {f['seconds']:.1f} | {f['dbt_seconds']} "
+            f"| {f['peak_rss_mb']:.0f} |"
+        )
     o = p["one_new_month"]
-    lines.append(f"| `florwork run`, one new month (2025-12) | {o['seconds']:.1f} | {o['dbt_seconds']} | {o['peak_rss_mb']:.0f} |")
-    lines.append(f"| dbt build --full-refresh through 2025-12 | {p['dbt_full_refresh']['seconds']:.1f} | "
-                 f"{p['dbt_full_refresh']['dbt_seconds']} | {p['dbt_full_refresh']['peak_rss_mb']:.0f} |")
-    lines.append(f"| dbt build, nothing new | {p['dbt_nothing_new']['seconds']:.1f} | {p['dbt_nothing_new']['dbt_seconds']} "
-                 f"| {p['dbt_nothing_new']['peak_rss_mb']:.0f} |")
+    lines.append(
+        f"| `florwork run`, one new month (2025-12) | {o['seconds']:.1f} | {o['dbt_seconds']} | "
+        f"{o['peak_rss_mb']:.0f} |"
+    )
+    lines.append(
+        f"| dbt build --full-refresh through 2025-12 | {p['dbt_full_refresh']['seconds']:.1f} | "
+        f"{p['dbt_full_refresh']['dbt_seconds']} | {p['dbt_full_refresh']['peak_rss_mb']:.0f} |"
+    )
+    lines.append(
+        f"| dbt build, nothing new | {p['dbt_nothing_new']['seconds']:.1f} | {p['dbt_nothing_new']['dbt_seconds']} "
+        f"| {p['dbt_nothing_new']['peak_rss_mb']:.0f} |"
+    )
     lines += ["", f"Incremental build after one new month / full build: **{p['incremental_vs_full']}**."]
     if "catch_up_12_months" in p:
-        lines += ["", "Catch-up, per month (seconds of the five DAGs; dbt build):", "",
-                  "| month | seconds | dbt (s) |", "|---|---|---|"]
+        lines += [
+            "",
+            "Catch-up, per month (seconds of the five DAGs; dbt build):",
+            "",
+            "| month | seconds | dbt (s) |",
+            "|---|---|---|",
+        ]
         lines += [f"| {m['month']} | {m['seconds']} | {m['dbt_seconds']} |" for m in p["catch_up_12_months"]["months"]]
     return "\n".join(lines)
 
@@ -261,8 +322,9 @@ def summary() -> None:
         r = data[s]
         steps = r["extraction"]["steps"]
         python_rss = max(v["peak_rss_mb"] for k, v in steps.items() if k in ("florwork", *BASELINES))
-        python_rss = max(python_rss, r["pipeline"]["one_new_month"]["peak_rss_mb"],
-                         r["pipeline"]["dbt_full_refresh"]["peak_rss_mb"])
+        python_rss = max(
+            python_rss, r["pipeline"]["one_new_month"]["peak_rss_mb"], r["pipeline"]["dbt_full_refresh"]["peak_rss_mb"]
+        )
         ratios = r["extraction"]["ratios"]
         rows.append(
             f"| {s} | {r['data']['payments']:,} | {ratios['florwork_vs_bare']} / "
@@ -274,12 +336,20 @@ def summary() -> None:
             f"{ratios.get(f'co_florwork_x{CO_VOLUME}_vs_co_bare_x{CO_VOLUME}_beyond_fixed', '-')} | "
             f"{r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
             f"{r['pipeline']['one_new_month']['dbt_seconds']} | {r['pipeline']['incremental_vs_full']} | "
-            f"{r['pipeline']['one_new_month']['seconds']:.0f} | {steps['florwork']['peak_rss_mb']:.0f} | {python_rss:.0f} |")
+            f"{r['pipeline']['one_new_month']['seconds']:.0f} | {steps['florwork']['peak_rss_mb']:.0f} | "
+            f"{python_rss:.0f} |"
+        )
     growth = []
     for a, b in zip(scales, scales[1:]):
         data_growth = data[b]["data"]["payments"] / data[a]["data"]["payments"]
-        full_growth = data[b]["pipeline"]["dbt_full_refresh"]["dbt_seconds"] / data[a]["pipeline"]["dbt_full_refresh"]["dbt_seconds"]
-        extract_growth = data[b]["extraction"]["steps"]["florwork"]["seconds"] / data[a]["extraction"]["steps"]["florwork"]["seconds"]
+        full_growth = (
+            data[b]["pipeline"]["dbt_full_refresh"]["dbt_seconds"]
+            / data[a]["pipeline"]["dbt_full_refresh"]["dbt_seconds"]
+        )
+        extract_growth = (
+            data[b]["extraction"]["steps"]["florwork"]["seconds"]
+            / data[a]["extraction"]["steps"]["florwork"]["seconds"]
+        )
         growth.append(f"| {a} → {b} | {data_growth:.1f}x | {extract_growth:.1f}x | {full_growth:.1f}x |")
     text = (
         "| scale | payments | extraction / bare (whole process / beyond the fixed cost) | "
@@ -287,9 +357,13 @@ def summary() -> None:
         "dlt / bare (default / pyarrow) | CO / bare (whole process / beyond the fixed cost) | "
         f"CO at {CO_VOLUME}x the volume / bare (same) | "
         "dbt full (s) | dbt incremental (s) | incremental / full | `florwork run` one month (s) | "
-        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|" + "---|" * 14 + "\n" + "\n".join(rows)
+        "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|"
+        + "---|" * 14
+        + "\n"
+        + "\n".join(rows)
         + "\n\nGrowth from one scale to the next:\n\n| scales | payments | extraction time | dbt full build time |\n"
-        "|---|---|---|---|\n" + "\n".join(growth)
+        "|---|---|---|---|\n"
+        + "\n".join(growth)
         + f"\n\nTargets: extraction ≥ {TARGETS['extraction_vs_bare']}x bare and ahead of pandas and dlt; incremental "
         f"≤ {TARGETS['incremental_vs_full_at_region']}x full at region scale; every Python step < "
         f"{TARGETS['python_peak_rss_mb_at_region']} MB at region scale. Where they stand and why: docs/scaling.md."
@@ -301,8 +375,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=["demo", "city", "region"], default="demo")
     parser.add_argument("--only", choices=["extraction", "pipeline"], help="measure one part only")
-    parser.add_argument("--steps", help="with --only extraction: these steps (comma-separated); the others' "
-                                        "figures are kept from the previous results")
+    parser.add_argument(
+        "--steps",
+        help="with --only extraction: these steps (comma-separated); the others' "
+        "figures are kept from the previous results",
+    )
     args = parser.parse_args()
     scale, only = args.scale, args.only
     only_steps = args.steps.split(",") if args.steps else None
@@ -310,9 +387,11 @@ def main() -> None:
     print(f"bench {scale} on {machine()}; state {env['FLORWORK_STATE_DIR']}", flush=True)
     result = {"scale": scale, "generation": ensure_sources(scale, env), "data": helper("sizes", env)}
     previous = json.loads((RESULTS / f"{scale}.json").read_text()) if (RESULTS / f"{scale}.json").exists() else {}
-    result["extraction"] = (extraction(env, result["data"], only_steps, previous.get("extraction"),
-                                       previous.get("measured_at", ""))
-                            if only != "pipeline" else previous["extraction"])
+    result["extraction"] = (
+        extraction(env, result["data"], only_steps, previous.get("extraction"), previous.get("measured_at", ""))
+        if only != "pipeline"
+        else previous["extraction"]
+    )
     result["pipeline"] = pipeline(scale, env) if only != "extraction" else previous["pipeline"]
     save(scale, result, markdown(scale, result))
     summary()

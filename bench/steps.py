@@ -51,7 +51,8 @@ def _bare_pipe(relay: bool) -> int:
     from psycopg import sql
 
     query = sql.SQL(f"copy (select {COLUMNS} from sis.erogazioni where aggiornato_il < {{}}) to stdout").format(
-        sql.Literal(CUTOFF))
+        sql.Literal(CUTOFF)
+    )
     with warehouse.connect("sis_source", autocommit=True) as src, warehouse.connect("warehouse") as wh:
         wh.execute("drop table if exists public.bench_copy")
         wh.execute(f"create table public.bench_copy as select {COLUMNS} from raw.sis_erogazioni where false")
@@ -107,12 +108,20 @@ def _dlt(backend: str) -> int:
 
     source_url, warehouse_url = os.environ["BENCH_SOURCE_URL"], os.environ["BENCH_WAREHOUSE_URL"]
     table = sql_table(
-        credentials=source_url, schema="sis", table="erogazioni", backend=backend,
-        incremental=dlt.sources.incremental("aggiornato_il", initial_value=datetime(1970, 1, 1, tzinfo=timezone.utc),
-                                            end_value=CUTOFF),
+        credentials=source_url,
+        schema="sis",
+        table="erogazioni",
+        backend=backend,
+        incremental=dlt.sources.incremental(
+            "aggiornato_il", initial_value=datetime(1970, 1, 1, tzinfo=timezone.utc), end_value=CUTOFF
+        ),
     )
-    pipeline = dlt.pipeline(pipeline_name=f"bench_{backend}", destination=dlt.destinations.postgres(warehouse_url),
-                            dataset_name="bench_dlt", pipelines_dir=os.environ["BENCH_DLT_DIR"])
+    pipeline = dlt.pipeline(
+        pipeline_name=f"bench_{backend}",
+        destination=dlt.destinations.postgres(warehouse_url),
+        dataset_name="bench_dlt",
+        pipelines_dir=os.environ["BENCH_DLT_DIR"],
+    )
     pipeline.run(table, write_disposition="replace")
     return pipeline.last_trace.last_normalize_info.row_counts["erogazioni"]
 
@@ -179,8 +188,17 @@ def reset_warehouse() -> dict:
     from florwork import warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
-        for schema in ("raw", "quarantine", "ops", "staging", "intermediate", "marts", "reference",
-                       "bench_dlt", "bench_dlt_staging"):
+        for schema in (
+            "raw",
+            "quarantine",
+            "ops",
+            "staging",
+            "intermediate",
+            "marts",
+            "reference",
+            "bench_dlt",
+            "bench_dlt_staging",
+        ):
             wh.execute(f"drop schema if exists {schema} cascade")
         wh.execute("drop table if exists public.bench_copy, public.bench_pandas, public.bench_co")
     warehouse.forget_bootstrap()
@@ -194,8 +212,10 @@ def reset_loads() -> dict:
     from florwork import warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
-        wh.execute("truncate raw.sis_erogazioni, raw.co_notices, quarantine.source_rows, quarantine.co_rows, "
-                   "ops.co_files, ops.validation_results, ops.batches cascade")
+        wh.execute(
+            "truncate raw.sis_erogazioni, raw.co_notices, quarantine.source_rows, quarantine.co_rows, "
+            "ops.co_files, ops.validation_results, ops.batches cascade"
+        )
         wh.execute("delete from ops.extract_state")
         wh.execute("drop table if exists public.bench_copy, public.bench_pandas, public.bench_co")
         wh.execute("drop schema if exists bench_dlt cascade")
@@ -212,8 +232,9 @@ def small_inputs() -> dict:
     from florwork.extract.co_files.parse import file_date
 
     with warehouse.connect("sis_source") as src:
-        cutoff = src.execute("select aggiornato_il from sis.erogazioni order by aggiornato_il offset 1000 limit 1"
-                             ).fetchone()[0]
+        cutoff = src.execute(
+            "select aggiornato_il from sis.erogazioni order by aggiornato_il offset 1000 limit 1"
+        ).fetchone()[0]
     days = sorted({d for d in (file_date(p.name) for p in co_folder().glob("CO_*.csv")) if d is not None})
     return {"BENCH_CUTOFF": cutoff.isoformat(), "BENCH_CO_BEFORE": days[min(3, len(days) - 1)].isoformat()}
 
@@ -259,15 +280,21 @@ def sizes() -> dict:
 
     with warehouse.connect("sis_source") as src:
         payments, size = src.execute(
-            "select count(*), pg_total_relation_size('sis.erogazioni') from sis.erogazioni").fetchone()
+            "select count(*), pg_total_relation_size('sis.erogazioni') from sis.erogazioni"
+        ).fetchone()
         people = src.execute("select count(*) from sis.assistiti").fetchone()[0]
     files = sorted(co_folder().glob("CO_*.csv"))
     lines = 0
     for path in files:
         with path.open("rb") as handle:
             lines += sum(1 for _ in handle) - 1
-    return {"people": people, "payments": payments, "payments_mb": round(size / 1e6, 1),
-            "co_files": len(files), "co_lines": lines}
+    return {
+        "people": people,
+        "payments": payments,
+        "payments_mb": round(size / 1e6, 1),
+        "co_files": len(files),
+        "co_lines": lines,
+    }
 
 
 def urls() -> dict:
@@ -278,8 +305,10 @@ def urls() -> dict:
 
     url = config.connection_uri("warehouse")
     has_password = ":" in url.split("//", 1)[1].split("@")[0]
-    return {"source": config.connection_uri("sis_source"),
-            "warehouse": url if has_password else url.replace("@", ":unused@", 1)}
+    return {
+        "source": config.connection_uri("sis_source"),
+        "warehouse": url if has_password else url.replace("@", ":unused@", 1),
+    }
 
 
 def query() -> dict:
@@ -288,12 +317,35 @@ def query() -> dict:
     from florwork import warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
-        return {"rows": [[str(v) if v is not None and not isinstance(v, (int, float)) else v for v in row]
-                         for row in wh.execute(sys.argv[2]).fetchall()]}
+        return {
+            "rows": [
+                [str(v) if v is not None and not isinstance(v, (int, float)) else v for v in row]
+                for row in wh.execute(sys.argv[2]).fetchall()
+            ]
+        }
 
 
-STEPS = {f.__name__: f for f in (bare, bare_relay, florwork, pandas, dlt, dlt_pyarrow, co_bare, co_florwork, dbt_build,
-                                 reset_warehouse, reset_loads, small_inputs, co_volume, sizes, urls, query)}
+STEPS = {
+    f.__name__: f
+    for f in (
+        bare,
+        bare_relay,
+        florwork,
+        pandas,
+        dlt,
+        dlt_pyarrow,
+        co_bare,
+        co_florwork,
+        dbt_build,
+        reset_warehouse,
+        reset_loads,
+        small_inputs,
+        co_volume,
+        sizes,
+        urls,
+        query,
+    )
+}
 
 if __name__ == "__main__":
     started = time.monotonic()

@@ -38,8 +38,9 @@ def run_monthly_budget():
 
     # Poke mode: a reschedule-mode sensor can be failed by the scheduler when a poke's
     # result arrives after the next poke was queued (apache/airflow#71172, Airflow 3.3).
-    @task.sensor(task_id="wait_for_warehouse", poke_interval=dag_defaults.sensor_poke_seconds(),
-                 timeout=6 * 3600, mode="poke")
+    @task.sensor(
+        task_id="wait_for_warehouse", poke_interval=dag_defaults.sensor_poke_seconds(), timeout=6 * 3600, mode="poke"
+    )
     def wait(**context) -> bool:
         return pipeline.warehouse_ready(context)
 

@@ -32,7 +32,8 @@ def configure() -> dict[str, str]:
     if not os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
         if config.uses_embedded():
             settings["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = config.sqlalchemy_url(
-                config.embedded_uri(config.AIRFLOW_DATABASE), driver="psycopg2")
+                config.embedded_uri(config.AIRFLOW_DATABASE), driver="psycopg2"
+            )
     if config.uses_embedded():
         settings["FLORWORK_EMBEDDED"] = "1"
         for conn_id, database in config.EMBEDDED_DATABASES.items():

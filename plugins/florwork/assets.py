@@ -31,5 +31,7 @@ MARTS = _table("marts", "budget_monthly")
 BUDGET_RUNS = _table("marts", "budget_runs")
 
 # One per extraction DAG: "this source is loaded through the run's cutoff".
-EXTRACTED = {source: Asset(name=f"extracted_{source}", uri=f"x-florwork://extractions/{source}")
-             for source in (*contracts.DATABASE_SOURCES, contracts.FILE_SOURCE)}
+EXTRACTED = {
+    source: Asset(name=f"extracted_{source}", uri=f"x-florwork://extractions/{source}")
+    for source in (*contracts.DATABASE_SOURCES, contracts.FILE_SOURCE)
+}

@@ -22,14 +22,22 @@ from florwork.errors import NoTargets
 log = logging.getLogger(__name__)
 
 FIGURES = (
-    "programme", "budget_year", "month", "realised_savings_eur", "expected_savings_eur",
-    "realised_savings_ytd_eur", "expected_savings_ytd_eur", "r_ytd", "tier",
-    "reinvest_efficiency_eur", "reinvest_innovation_eur", "not_reinvested_eur",
-    "rule_version", "participants_with_savings",
+    "programme",
+    "budget_year",
+    "month",
+    "realised_savings_eur",
+    "expected_savings_eur",
+    "realised_savings_ytd_eur",
+    "expected_savings_ytd_eur",
+    "r_ytd",
+    "tier",
+    "reinvest_efficiency_eur",
+    "reinvest_innovation_eur",
+    "not_reinvested_eur",
+    "rule_version",
+    "participants_with_savings",
 )
 COMPARED = FIGURES[3:]
-
-
 
 
 def target_months() -> set[date]:
@@ -46,8 +54,10 @@ def first_budget_month() -> date:
         return months.parse_month(os.environ["FLORWORK_START_MONTH"])
     targets = target_months()
     if not targets:
-        raise NoTargets(f"{transform.seed_sources()['budget_targets.csv']} has no budget target: "
-                        "nothing tells which month to start from")
+        raise NoTargets(
+            f"{transform.seed_sources()['budget_targets.csv']} has no budget target: "
+            "nothing tells which month to start from"
+        )
     return min(targets)
 
 
@@ -56,7 +66,10 @@ def code_version() -> str:
     try:
         sha = subprocess.run(
             ["git", "-C", str(config.project_root()), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
         return f"{__version__}+{sha}"
     except (OSError, subprocess.SubprocessError):
@@ -81,8 +94,9 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
     with warehouse.connect("warehouse", role=config.component_role("transformer")) as wh:
         wh.execute("select pg_advisory_xact_lock(hashtext('florwork.publish_budget'))")
         columns = ", ".join(FIGURES)
-        rows = wh.execute(f"select {columns} from marts.budget_monthly where month = %s order by programme",
-                          (month,)).fetchall()
+        rows = wh.execute(
+            f"select {columns} from marts.budget_monthly where month = %s order by programme", (month,)
+        ).fetchall()
         for row in rows:
             figures = dict(zip(FIGURES, row))
             latest = wh.execute(
@@ -99,12 +113,18 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
                 "returning run_id",
                 (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id, seeds),
             ).fetchone()[0]
-            published.append({**figures, "run_id": run_id,
-                              "status": "superseding" if latest else "published",
-                              "supersedes_run_id": latest[0] if latest else None})
+            published.append(
+                {
+                    **figures,
+                    "run_id": run_id,
+                    "status": "superseding" if latest else "published",
+                    "supersedes_run_id": latest[0] if latest else None,
+                }
+            )
             if figures["r_ytd"] is None:
-                log.warning("%s %s: R is null because the expected savings year to date are 0",
-                            figures["programme"], month)
+                log.warning(
+                    "%s %s: R is null because the expected savings year to date are 0", figures["programme"], month
+                )
         wh.commit()
     if not rows:
         log.warning("no budget target for %s: nothing to publish", month)

@@ -1,16 +1,16 @@
 """The `florwork` command: set up, run and inspect the platform.
 
-    florwork up                      start the embedded PostgreSQL (demo mode) and bootstrap
-    florwork down                    stop the embedded PostgreSQL
-    florwork generate --scale S --seed N --through YYYY-MM
-                                     fill the source systems with a synthetic population
-    florwork load-demo               load the worked example of docs/method.md §5 into the source systems
-    florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
-    florwork status                  months run, last figures, reconciliation, reports
-    florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
-    florwork demo                    up + generate the demo scale + run through its last month
-    florwork airflow ARGS...         any airflow command with the platform's settings
-    florwork rekey --yes             change the pseudonymisation key on purpose, rebuild the warehouse
+florwork up                      start the embedded PostgreSQL (demo mode) and bootstrap
+florwork down                    stop the embedded PostgreSQL
+florwork generate --scale S --seed N --through YYYY-MM
+                                 fill the source systems with a synthetic population
+florwork load-demo               load the worked example of docs/method.md §5 into the source systems
+florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
+florwork status                  months run, last figures, reconciliation, reports
+florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
+florwork demo                    up + generate the demo scale + run through its last month
+florwork airflow ARGS...         any airflow command with the platform's settings
+florwork rekey --yes             change the pseudonymisation key on purpose, rebuild the warehouse
 """
 
 from __future__ import annotations
@@ -69,7 +69,10 @@ def cmd_load_demo(args) -> int:
     from florwork import sources
 
     if not config.uses_embedded() and not args.force:
-        return _err("refusing to load demo data into real sources (AIRFLOW_CONN_WAREHOUSE is set); use --force for a test system")
+        return _err(
+            "refusing to load demo data into real sources (AIRFLOW_CONN_WAREHOUSE is set); "
+            "use --force for a test system"
+        )
     counts = sources.load_dataset(Path(args.dataset))
     if Path(args.dataset) == DEMO_DATASET:
         counts.update(sources.load_dataset(DEMO_EXTRA))
@@ -97,8 +100,9 @@ def cmd_run(args, print_table: bool = True, before_month=None) -> int:
         log_dir = config.state_dir() / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
-    results = runner.run(through, progress=lambda line: print(line, flush=True), log_path=log_path,
-                         before_month=before_month)
+    results = runner.run(
+        through, progress=lambda line: print(line, flush=True), log_path=log_path, before_month=before_month
+    )
     if results:
         print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
     if print_table:
@@ -114,16 +118,19 @@ def cmd_generate(args) -> int:
     from florwork.generate import write
 
     if not config.uses_embedded() and not args.force:
-        return _err("refusing to generate synthetic data into real sources (AIRFLOW_CONN_WAREHOUSE is set); "
-                    "use --force for a test system")
+        return _err(
+            "refusing to generate synthetic data into real sources (AIRFLOW_CONN_WAREHOUSE is set); "
+            "use --force for a test system"
+        )
     dirt = {} if not args.clean else {k: 0.0 for k in write.DIRT_DEFAULTS}
     if args.dirt:
         import json
 
         dirt.update(json.loads(args.dirt))
     print(f"Generating the {args.scale} scale (seed {args.seed}) through {args.through}:")
-    state = write.generate(args.scale, args.seed, months.parse_month(args.through), dirt,
-                           progress=lambda line: print(line, flush=True))
+    state = write.generate(
+        args.scale, args.seed, months.parse_month(args.through), dirt, progress=lambda line: print(line, flush=True)
+    )
     if state.get("unchanged"):
         return 0
     for name, count in state["rows_written"].items():
@@ -171,17 +178,36 @@ def print_budget(year: int | None = None) -> None:
             "not_reinvested_eur from marts.budget_monthly where budget_year = %s order by programme, month",
             (year,),
         ).fetchall()
-    header = ("programme", "month", "realised", "expected", "realised YTD", "expected YTD", "R YTD", "tier",
-              "efficiency", "innovation", "not reinvested")
+    header = (
+        "programme",
+        "month",
+        "realised",
+        "expected",
+        "realised YTD",
+        "expected YTD",
+        "R YTD",
+        "tier",
+        "efficiency",
+        "innovation",
+        "not reinvested",
+    )
     table = [header] + [
-        (r[0], f"{r[1]:%Y-%m}", *(f"{v:,.2f}" for v in r[2:6]), "-" if r[6] is None else f"{r[6]:.4f}",
-         r[7] or "-", *(f"{v:,.2f}" for v in r[8:11]))
+        (
+            r[0],
+            f"{r[1]:%Y-%m}",
+            *(f"{v:,.2f}" for v in r[2:6]),
+            "-" if r[6] is None else f"{r[6]:.4f}",
+            r[7] or "-",
+            *(f"{v:,.2f}" for v in r[8:11]),
+        )
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     print(f"\nBudget {year} (marts.budget_monthly, euros):")
     for i, row in enumerate(table):
-        print("  " + "  ".join(str(v).rjust(w) if j > 1 else str(v).ljust(w) for j, (v, w) in enumerate(zip(row, widths))))
+        print(
+            "  " + "  ".join(str(v).rjust(w) if j > 1 else str(v).ljust(w) for j, (v, w) in enumerate(zip(row, widths)))
+        )
         if i == 0:
             print("  " + "  ".join("-" * w for w in widths))
     reports = sorted(config.reports_dir().glob("*/budget_*.html"))
@@ -194,7 +220,9 @@ def cmd_status(args) -> int:
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
         warehouse.bootstrap_once()
-        done = wh.execute("select month, status, finished_at, message from ops.pipeline_months order by month").fetchall()
+        done = wh.execute(
+            "select month, status, finished_at, message from ops.pipeline_months order by month"
+        ).fetchall()
         print("Months run:")
         if not done:
             print("  none yet")
@@ -213,20 +241,31 @@ def cmd_status(args) -> int:
         ).fetchall()
         for name, n, *counts, ok in rows:
             rec, loaded, dup, quar, released = (c or 0 for c in counts)
-            print(f"  {name:<22} batches {n:>4}  received {rec:>8}  loaded {loaded:>8}  "
-                  f"duplicate {dup:>6}  quarantined {quar:>5}  released {released:>4}  "
-                  f"{'OK' if ok or ok is None else 'MISMATCH'}")
+            print(
+                f"  {name:<22} batches {n:>4}  received {rec:>8}  loaded {loaded:>8}  "
+                f"duplicate {dup:>6}  quarantined {quar:>5}  released {released:>4}  "
+                f"{'OK' if ok or ok is None else 'MISMATCH'}"
+            )
         failed = wh.execute("select count(*) from ops.batches where status = 'failed'").fetchone()[0]
         rejected = wh.execute("select count(*) from ops.co_files where status = 'rejected'").fetchone()[0]
-        pending = wh.execute("select count(*) from quarantine.co_rows where is_pending and released_at is null").fetchone()[0]
-        print(f"  failed batches: {failed}; rejected CO files: {rejected}; CO notices waiting for their relationship: {pending}")
+        pending = wh.execute(
+            "select count(*) from quarantine.co_rows where is_pending and released_at is null"
+        ).fetchone()[0]
+        print(
+            f"  failed batches: {failed}; rejected CO files: {rejected}; "
+            f"CO notices waiting for their relationship: {pending}"
+        )
         latest = wh.execute(
-            "select programme, month, r_ytd, tier, realised_savings_ytd_eur, expected_savings_ytd_eur, published_at, run_id "
+            "select programme, month, r_ytd, tier, realised_savings_ytd_eur, expected_savings_ytd_eur, "
+            "published_at, run_id "
             "from marts.budget_runs_latest order by month desc, programme limit 5"
         ).fetchall()
     print("\nLatest published figures (marts.budget_runs_latest):")
     for p, m, r, tier, s, e, at, run_id in latest:
-        print(f"  {p} {m:%Y-%m}: R {r if r is not None else '-'} tier {tier or '-'} (S {s}, E {e}) run {run_id} at {at:%Y-%m-%d %H:%M}")
+        print(
+            f"  {p} {m:%Y-%m}: R {r if r is not None else '-'} tier {tier or '-'} (S {s}, E {e}) "
+            f"run {run_id} at {at:%Y-%m-%d %H:%M}"
+        )
     if not latest:
         print("  none yet")
     reports = sorted(config.reports_dir().glob("*/budget_*.html"))
@@ -248,8 +287,10 @@ def cmd_rekey(args) -> int:
     from florwork import airflow_env, budget, transform, warehouse
 
     if not args.yes:
-        return _err("re-keying changes every person_key in staging and the marts; "
-                    "BI extracts keyed on the old values stop matching. Run again with --yes to proceed.")
+        return _err(
+            "re-keying changes every person_key in staging and the marts; "
+            "BI extracts keyed on the old values stop matching. Run again with --yes to proceed."
+        )
     key = config.pseudonymisation_key()
     with warehouse.connect("warehouse") as wh:
         warehouse.bootstrap_schema(wh)
@@ -282,8 +323,9 @@ def cmd_airflow(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="florwork", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="florwork", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show the platform's own log")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start the embedded PostgreSQL and bootstrap").set_defaults(func=cmd_up)
@@ -292,13 +334,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dataset", default=str(DEMO_DATASET))
     demo.add_argument("--force", action="store_true")
     demo.set_defaults(func=cmd_load_demo)
-    sub.add_parser("demo", help="up, generate the demo scale, run it through its last month").set_defaults(func=cmd_demo)
+    sub.add_parser("demo", help="up, generate the demo scale, run it through its last month").set_defaults(
+        func=cmd_demo
+    )
     gen = sub.add_parser("generate", help="fill the source systems with a synthetic population")
     gen.add_argument("--scale", choices=["demo", "city", "region"], default="demo")
     gen.add_argument("--seed", type=int, default=DEMO_SEED)
     gen.add_argument("--through", required=True, metavar="YYYY-MM")
     gen.add_argument("--clean", action="store_true", help="no dirt at all")
-    gen.add_argument("--dirt", help='JSON rates overriding the defaults, e.g. \'{"co_bad_cf": 0.05}\'')
+    gen.add_argument("--dirt", help="JSON rates overriding the defaults, e.g. '{\"co_bad_cf\": 0.05}'")
     gen.add_argument("--force", action="store_true")
     gen.set_defaults(func=cmd_generate)
     run = sub.add_parser("run", help="run the pipeline for every month not yet run")
@@ -321,14 +365,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # platformdirs (through pgserver) warns when XDG_RUNTIME_DIR is unset, as on CI.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     from florwork.errors import FlorworkError
 
     try:
         return args.func(args)
     except FlorworkError as exc:  # the message says what failed and what to do
         return _err(str(exc))
+
 
 if __name__ == "__main__":
     sys.exit(main())

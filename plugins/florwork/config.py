@@ -24,7 +24,6 @@ AIRFLOW_DATABASE = "airflow"
 DEMO_PSEUDONYMISATION_KEY = "florwork-demo-key-not-for-real-data"
 
 
-
 def project_root() -> Path:
     """The repository root (``FLORWORK_HOME`` wins, e.g. in docker-compose)."""
     if os.environ.get("FLORWORK_HOME"):
@@ -176,7 +175,9 @@ def sqlalchemy_url(uri: str, driver: str = "psycopg", role: str | None = None) -
     auth = quote(p.user, safe="") + (":" + quote(p.password, safe="") if p.password else "")
     options = f"options={quote(f'-c role={role}', safe='')}" if role else ""
     if p.host.startswith("/"):
-        return f"postgresql+{driver}://{auth}@/{p.dbname}?host={p.host}&port={p.port}" + (f"&{options}" if options else "")
+        return f"postgresql+{driver}://{auth}@/{p.dbname}?host={p.host}&port={p.port}" + (
+            f"&{options}" if options else ""
+        )
     return f"postgresql+{driver}://{auth}@{p.host}:{p.port}/{p.dbname}" + (f"?{options}" if options else "")
 
 

@@ -75,9 +75,7 @@ def _initdb(pgdata: Path) -> None:
         ensure_folder_permissions(
             _commands.POSTGRES_BIN_PATH, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
         )
-        ensure_folder_permissions(
-            _commands.POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH
-        )
+        ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
         entry = pwd.getpwnam(user)
         os.chown(pgdata, entry.pw_uid, entry.pw_gid)
     if not (pgdata / "PG_VERSION").exists():
@@ -122,9 +120,12 @@ def up() -> dict:
             _commands.pg_ctl(
                 [
                     "-w",
-                    "-o", f'-h {HOST} -p {port} -k ""',
-                    "-o", "-c max_connections=200 -c shared_buffers=256MB -c fsync=on",
-                    "-l", str(log),
+                    "-o",
+                    f'-h {HOST} -p {port} -k ""',
+                    "-o",
+                    "-c max_connections=200 -c shared_buffers=256MB -c fsync=on",
+                    "-l",
+                    str(log),
                     "start",
                 ],
                 pgdata=pgdata,

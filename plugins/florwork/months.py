@@ -19,7 +19,6 @@ TZ = ZoneInfo("Europe/Rome")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-
 def parse_month(value: str) -> date:
     match = _MONTH.match(value.strip()) if isinstance(value, str) else None
     if not match:

@@ -14,6 +14,7 @@ from florwork.extract import co_files, databases
 
 log = logging.getLogger(__name__)
 
+
 def extract_table(source: str, table: str, context) -> dict:
     return databases.extract_table(source, table, months.extraction_cutoff(context)).as_dict()
 
@@ -42,8 +43,7 @@ def data_cutoff() -> datetime:
     missing = [name for name in contracts.source_objects() if name not in marks]
     if missing:
         raise RuntimeError(
-            "the warehouse cannot be built before every source was extracted once; missing: "
-            + ", ".join(missing)
+            "the warehouse cannot be built before every source was extracted once; missing: " + ", ".join(missing)
         )
     return min(marks[name] for name in contracts.source_objects())
 
@@ -55,8 +55,10 @@ def _log_trigger(context) -> None:
     for asset, asset_events in events.items():
         for event in asset_events:
             extra = getattr(event, "extra", None) or {}
-            lines.append(f"{getattr(asset, 'name', asset)} from {event.source_dag_id}/{event.source_run_id}"
-                         + (f" (cutoff {extra['cutoff']})" if extra.get("cutoff") else ""))
+            lines.append(
+                f"{getattr(asset, 'name', asset)} from {event.source_dag_id}/{event.source_run_id}"
+                + (f" (cutoff {extra['cutoff']})" if extra.get("cutoff") else "")
+            )
     if lines:
         log.info("this build waited for a completed extraction round: %s", "; ".join(sorted(lines)))
     else:
@@ -73,8 +75,11 @@ def build_warehouse(context) -> dict:
             f"the sources are loaded up to {cutoff:%Y-%m-%d %H:%M %Z}, before the end of "
             f"{through:%Y-%m}: run the extraction DAGs for that month first"
         )
-    log.info("building the warehouse through %s (every source loaded up to %s)", f"{through:%Y-%m}",
-             cutoff.astimezone(months.TZ).isoformat())
+    log.info(
+        "building the warehouse through %s (every source loaded up to %s)",
+        f"{through:%Y-%m}",
+        cutoff.astimezone(months.TZ).isoformat(),
+    )
     started = datetime.now(timezone.utc)
     with warehouse.in_use():
         seconds = transform.run_dbt("build", through)
@@ -94,8 +99,12 @@ def budget_month_has_target(context) -> bool:
     if month in targets:
         return True
     span = f"{min(targets):%Y-%m} to {max(targets):%Y-%m}" if targets else "none"
-    log.info("%s has no budget target in budget_targets.csv (its targets: %s): nothing to publish, "
-             "the rest of this run is skipped", f"{month:%Y-%m}", span)
+    log.info(
+        "%s has no budget target in budget_targets.csv (its targets: %s): nothing to publish, "
+        "the rest of this run is skipped",
+        f"{month:%Y-%m}",
+        span,
+    )
     return False
 
 
@@ -103,13 +112,16 @@ def warehouse_ready(context) -> bool:
     """Sensor: the warehouse has been built with every source loaded through the month's end."""
     month = months.budget_month(context)
     build = budget.latest_build()
-    ready = (build is not None and build["through_month"] >= month
-             and build["data_cutoff"] >= months.month_cutoff(month))
+    ready = build is not None and build["through_month"] >= month and build["data_cutoff"] >= months.month_cutoff(month)
     if not ready:
-        log.info("waiting for a warehouse build through %s with every source loaded to %s; the latest: %s",
-                 f"{month:%Y-%m}", months.month_cutoff(month).isoformat(),
-                 f"through {build['through_month']:%Y-%m}, data to {build['data_cutoff'].isoformat()}"
-                 if build else "none yet")
+        log.info(
+            "waiting for a warehouse build through %s with every source loaded to %s; the latest: %s",
+            f"{month:%Y-%m}",
+            months.month_cutoff(month).isoformat(),
+            f"through {build['through_month']:%Y-%m}, data to {build['data_cutoff'].isoformat()}"
+            if build
+            else "none yet",
+        )
     return ready
 
 
@@ -120,6 +132,10 @@ def publish_budget(context) -> dict:
         rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
         path = report.render(month)
     log.info("report written to %s", path)
-    return {"month": month.isoformat(), "report": str(path),
-            "published": [{k: str(v) for k, v in r.items() if k in ("programme", "run_id", "status", "r_ytd", "tier")}
-                          for r in rows]}
+    return {
+        "month": month.isoformat(),
+        "report": str(path),
+        "published": [
+            {k: str(v) for k, v in r.items() if k in ("programme", "run_id", "status", "r_ytd", "tier")} for r in rows
+        ],
+    }

@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 MAX_BAD_FRACTION = 0.5
 # The failing rows of the last validation of a landing table, a row each with its
 # reasons in suite order (parameter: the landing table's name).
-FAILURES_BY_ROW = ("select row_id, array_agg(reason order by position) from raw.landing_failures "
-                   "where relation = %s group by row_id")
+FAILURES_BY_ROW = (
+    "select row_id, array_agg(reason order by position) from raw.landing_failures where relation = %s group by row_id"
+)
 MIN_ROWS_FOR_FRACTION = 20
 _KEEP_INDEXES = 100
 
@@ -137,7 +138,8 @@ def _batch_definition(url: str, schema: str, table: str):
             datasource = context.data_sources.get("warehouse")
         except (KeyError, ValueError, LookupError):
             datasource = context.data_sources.add_postgres(
-                "warehouse", connection_string="${FLORWORK_GX_WAREHOUSE_URL}")
+                "warehouse", connection_string="${FLORWORK_GX_WAREHOUSE_URL}"
+            )
         try:
             asset = datasource.get_asset(table)
         except LookupError:
@@ -152,8 +154,11 @@ def _batch_definition(url: str, schema: str, table: str):
 # bench/results/history.md). A batch that fails gets a
 # second pass in SUMMARY format: GX's counts (checked against the rows found) and the
 # observed values of batch-level expectations, for the data docs.
-QUICK_FORMAT = {"result_format": "BOOLEAN_ONLY", "unexpected_index_column_names": ["_landing_row_id"],
-                "return_unexpected_index_query": True}
+QUICK_FORMAT = {
+    "result_format": "BOOLEAN_ONLY",
+    "unexpected_index_column_names": ["_landing_row_id"],
+    "return_unexpected_index_query": True,
+}
 # No sample of the failing values: they may be personal (a mistyped CF), and the results
 # go to GX's store, its data docs and ops.validation_results, none of which is raw.
 DETAILED_FORMAT = {**QUICK_FORMAT, "result_format": "SUMMARY", "partial_unexpected_count": 0}
@@ -172,12 +177,14 @@ def _checkpoint(suite_name: str, relation: str):
     context = _context()
     suite = context.suites.add_or_update(build_suite(suite_name))
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+    )
     # Data docs are rebuilt once per DAG run (build_data_docs), not per batch: the
     # rebuild re-renders the site's index and took longer than the validation itself.
     return tuple(
-        context.checkpoints.add_or_update(gx.Checkpoint(
-            name=name, validation_definitions=[definition], actions=[], result_format=result_format))
+        context.checkpoints.add_or_update(
+            gx.Checkpoint(name=name, validation_definitions=[definition], actions=[], result_format=result_format)
+        )
         for name, result_format in ((suite_name, QUICK_FORMAT), (f"{suite_name} (details)", DETAILED_FORMAT))
     )
 
@@ -277,8 +284,7 @@ def _describe(result) -> tuple[str, str]:
     return meta.get("level", "row"), reason
 
 
-def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str,
-                     rows: int) -> int:
+def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str, rows: int) -> int:
     """Validate the ``rows`` rows landed in ``relation`` for the batch(es); return the
     number of failing rows. The caller emptied the landing table under its lock before
     landing them, so it holds these batches alone.
@@ -318,22 +324,39 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
                 continue
             # The query is GX's own rendering of the expectation, with its literals bound.
             query = _sql_datetimes(query)
-            found = wh.execute(sql.SQL(
-                "with f as (insert into raw.landing_failures (relation, row_id, position, reason) "
-                "select distinct {relation}, q.{key}, {position}, {reason} from ({query}) q returning 1) "
-                "select count(*) from f"
-            ).format(relation=sql.Literal(relation), key=sql.Identifier(key_column), position=sql.Literal(position), reason=sql.Literal(reason),
-                     query=sql.SQL(query.rstrip().rstrip(";")))).fetchone()[0]
+            found = wh.execute(
+                sql.SQL(
+                    "with f as (insert into raw.landing_failures (relation, row_id, position, reason) "
+                    "select distinct {relation}, q.{key}, {position}, {reason} from ({query}) q returning 1) "
+                    "select count(*) from f"
+                ).format(
+                    relation=sql.Literal(relation),
+                    key=sql.Identifier(key_column),
+                    position=sql.Literal(position),
+                    reason=sql.Literal(reason),
+                    query=sql.SQL(query.rstrip().rstrip(";")),
+                )
+            ).fetchone()[0]
             if found != expected:
                 batch_problems.append(f"{reason}: GX counted {expected} failing rows, its query found {found}")
-        failing = wh.execute("select count(distinct row_id) from raw.landing_failures where relation = %s",
-                             (relation,)).fetchone()[0]
+        failing = wh.execute(
+            "select count(distinct row_id) from raw.landing_failures where relation = %s", (relation,)
+        ).fetchone()[0]
         if failing:  # the loaders join the failures to the landing: plan that on what is there now
             wh.execute("analyze raw.landing_failures")
         broken = rows >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * rows
-        common = [r[0] for r in wh.execute(
-            "select reason from raw.landing_failures where relation = %s group by reason "
-            "order by count(*) desc limit 5", (relation,))] if broken else []
+        common = (
+            [
+                r[0]
+                for r in wh.execute(
+                    "select reason from raw.landing_failures where relation = %s group by reason "
+                    "order by count(*) desc limit 5",
+                    (relation,),
+                )
+            ]
+            if broken
+            else []
+        )
         _store(wh, batch_ids[-1], suite_name, result)
 
     if batch_problems:
@@ -353,10 +376,12 @@ def _sql_datetimes(query: str) -> str:
     """GX renders a date or timestamp bound into its failing-rows query as Python's repr
     (``datetime.datetime(2100, 1, 1, 0, 0)``), which PostgreSQL cannot read: write each as
     an SQL literal (tests/quality/test_suites.py has the expectations that need it)."""
+
     def literal(match: re.Match) -> str:
         parts = [int(p) for p in match.group(2).split(", ")]
         value = datetime(*parts) if match.group(1) == "datetime" else date(*parts)
         return f"'{value.isoformat(sep=' ') if isinstance(value, datetime) else value.isoformat()}'"
+
     return _PY_DATETIME.sub(literal, query)
 
 
@@ -377,6 +402,11 @@ def _store(wh, batch_id: int, suite_name: str, result) -> None:
     wh.execute(
         "insert into ops.validation_results (batch_id, suite_name, success, statistics, results) "
         "values (%s, %s, %s, %s, %s)",
-        (batch_id, suite_name, bool(result.success), json.dumps(payload.get("statistics", {})),
-         json.dumps(payload.get("results", []), default=str)),
+        (
+            batch_id,
+            suite_name,
+            bool(result.success),
+            json.dumps(payload.get("statistics", {})),
+            json.dumps(payload.get("results", []), default=str),
+        ),
     )

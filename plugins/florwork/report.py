@@ -30,10 +30,18 @@ from florwork.months import TZ as ROME
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("it", "en")
-FUNNEL_COLUMNS = ("people_referred", "people_taken_in_charge", "people_assessed", "people_in_soft_skills_lab",
-                  "people_in_on_the_job_lab", "people_in_internship", "people_hired", "people_into_companies",
-                  "people_withdrawn", "people_waiting")
-
+FUNNEL_COLUMNS = (
+    "people_referred",
+    "people_taken_in_charge",
+    "people_assessed",
+    "people_in_soft_skills_lab",
+    "people_in_on_the_job_lab",
+    "people_in_internship",
+    "people_hired",
+    "people_into_companies",
+    "people_withdrawn",
+    "people_waiting",
+)
 
 
 def language() -> str:
@@ -77,8 +85,11 @@ class Formats:
         return self._dates.format_date(value, "LLL", locale=self.locale)
 
     def datetime(self, value: datetime) -> str:
-        return self.none if value is None else self._dates.format_datetime(
-            value, "d MMMM y, HH:mm", tzinfo=ROME, locale=self.locale)
+        return (
+            self.none
+            if value is None
+            else self._dates.format_datetime(value, "d MMMM y, HH:mm", tzinfo=ROME, locale=self.locale)
+        )
 
     def indicator(self, name: str, value) -> str:
         if value is None:
@@ -95,6 +106,7 @@ class Formats:
 
 # -- charts: geometry here, markup in the template ------------------------------------
 
+
 @dataclass
 class Chart:
     width: int = 680
@@ -106,11 +118,11 @@ class Chart:
     y_label: str = ""
     y_ticks: list = field(default_factory=list)
     x_ticks: list = field(default_factory=list)
-    points: list = field(default_factory=list)       # R: one a month
+    points: list = field(default_factory=list)  # R: one a month
     path: str = ""
     thresholds: list = field(default_factory=list)
-    projection: dict | None = None                   # R: latest month to December
-    bars: list = field(default_factory=list)         # savings: two a month
+    projection: dict | None = None  # R: latest month to December
+    bars: list = field(default_factory=list)  # savings: two a month
 
 
 def _nice_step(top: float, ticks: int = 5) -> float:
@@ -133,8 +145,14 @@ def _scale(chart: Chart, top: float, fmt) -> tuple:
 def _x_positions(chart: Chart, months: list[date], fmt: Formats) -> list[float]:
     slot = (chart.right - chart.left) / 12
     xs = [round(chart.left + slot * (m.month - 0.5), 1) for m in months]
-    chart.x_ticks = [{"x": round(chart.left + slot * (i - 0.5), 1), "label": fmt.month_short(date(months[0].year, i, 1))}
-                     for i in range(1, 13)] if months else []
+    chart.x_ticks = (
+        [
+            {"x": round(chart.left + slot * (i - 0.5), 1), "label": fmt.month_short(date(months[0].year, i, 1))}
+            for i in range(1, 13)
+        ]
+        if months
+        else []
+    )
     return xs
 
 
@@ -144,9 +162,16 @@ def r_chart(rows: list[dict], lower, upper, piao, fmt: Formats, text: dict) -> C
     projected = float(piao["r_projected_year_end"]) if piao and piao.get("r_projected_year_end") is not None else None
     y = _scale(chart, max(values + [float(upper) * 1.2] + ([projected] if projected is not None else [])), fmt.ratio)
     xs = _x_positions(chart, [r["month"] for r in rows], fmt)
-    points = [{"x": x, "y": y(r["r_ytd"]), "label": fmt.ratio(r["r_ytd"]),
-               "title": f"{fmt.month_name(r['month'])}: R {fmt.ratio(r['r_ytd'])}"}
-              for x, r in zip(xs, rows) if r["r_ytd"] is not None]
+    points = [
+        {
+            "x": x,
+            "y": y(r["r_ytd"]),
+            "label": fmt.ratio(r["r_ytd"]),
+            "title": f"{fmt.month_name(r['month'])}: R {fmt.ratio(r['r_ytd'])}",
+        }
+        for x, r in zip(xs, rows)
+        if r["r_ytd"] is not None
+    ]
     chart.points, chart.path = points, " ".join(f"{p['x']},{p['y']}" for p in points)
     chart.thresholds = [
         {"y": y(lower), "colour": "#c0392b", "label": f"{text['lower_threshold']} {fmt.ratio(lower)}"},
@@ -154,8 +179,13 @@ def r_chart(rows: list[dict], lower, upper, piao, fmt: Formats, text: dict) -> C
     ]
     if points and projected is not None and rows[-1]["month"].month < 12 and not piao.get("as_of"):
         december = chart.left + (chart.right - chart.left) / 12 * 11.5
-        chart.projection = {"x1": points[-1]["x"], "y1": points[-1]["y"], "x2": round(december, 1),
-                            "y2": y(projected), "label": f"{text['projection']} {fmt.ratio(projected)}"}
+        chart.projection = {
+            "x1": points[-1]["x"],
+            "y1": points[-1]["y"],
+            "x2": round(december, 1),
+            "y2": y(projected),
+            "label": f"{text['projection']} {fmt.ratio(projected)}",
+        }
     return chart
 
 
@@ -170,19 +200,35 @@ def savings_chart(rows: list[dict], fmt: Formats, text: dict) -> Chart:
         for offset, kind, colour in ((-width, "realised", "#2980b9"), (0, "expected", "#bdc3c7")):
             value = r[f"{kind}_savings_eur"]
             top_y = y(value)
-            chart.bars.append({
-                "kind": kind, "x": round(x + offset, 1), "y": top_y, "width": width,
-                "height": round(chart.bottom - top_y, 1), "colour": colour,
-                "title": f"{fmt.month_name(r['month'])}, {text[kind]}: {fmt.eur(value)}",
-                "label": fmt.axis_eur(float(value)) if kind == "realised" else "",
-            })
+            chart.bars.append(
+                {
+                    "kind": kind,
+                    "x": round(x + offset, 1),
+                    "y": top_y,
+                    "width": width,
+                    "height": round(chart.bottom - top_y, 1),
+                    "colour": colour,
+                    "title": f"{fmt.month_name(r['month'])}, {text[kind]}: {fmt.eur(value)}",
+                    "label": fmt.axis_eur(float(value)) if kind == "realised" else "",
+                }
+            )
     return chart
 
 
 # -- what changed, and why ------------------------------------------------------------
 
-def _changes(programme: str, current: dict, rows: list[dict], rules: dict, runs: list[dict], previous: dict | None,
-             restated: list[dict], fmt: Formats, text: dict) -> list[str]:
+
+def _changes(
+    programme: str,
+    current: dict,
+    rows: list[dict],
+    rules: dict,
+    runs: list[dict],
+    previous: dict | None,
+    restated: list[dict],
+    fmt: Formats,
+    text: dict,
+) -> list[str]:
     def t(key, **values):
         return text[key].format(**values)
 
@@ -194,23 +240,42 @@ def _changes(programme: str, current: dict, rows: list[dict], rules: dict, runs:
     if previous is None:
         changes.append(t("change_first"))
     else:
-        changes.append(t("change_new_data", previous=fmt.month_name(previous["month"]),
-                         previous_cutoff=fmt.datetime(previous["data_cutoff"]), r_before=fmt.ratio(previous["r_ytd"]),
-                         r_after=fmt.ratio(current["r_ytd"]), s_before=fmt.eur(previous["realised_savings_ytd_eur"]),
-                         s_after=fmt.eur(current["realised_savings_ytd_eur"])))
+        changes.append(
+            t(
+                "change_new_data",
+                previous=fmt.month_name(previous["month"]),
+                previous_cutoff=fmt.datetime(previous["data_cutoff"]),
+                r_before=fmt.ratio(previous["r_ytd"]),
+                r_after=fmt.ratio(current["r_ytd"]),
+                s_before=fmt.eur(previous["realised_savings_ytd_eur"]),
+                s_after=fmt.eur(current["realised_savings_ytd_eur"]),
+            )
+        )
         if previous["rule_version"] != current["rule_version"]:
             first = next(r["month"] for r in rows if r["rule_version"] == current["rule_version"])
             method = rules[current["month"]]["baseline_method"]
-            changes.append(t("change_rule", month=fmt.month_name(first), rule=current["rule_version"],
-                             method=text["method_names"].get(method, method),
-                             previous_rule=previous["rule_version"]))
+            changes.append(
+                t(
+                    "change_rule",
+                    month=fmt.month_name(first),
+                    rule=current["rule_version"],
+                    method=text["method_names"].get(method, method),
+                    previous_rule=previous["rule_version"],
+                )
+            )
         before, after = previous.get("seed_fingerprints") or {}, (latest or {}).get("seed_fingerprints") or {}
         changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
         if before and after and changed:
             changes.append(t("change_seeds", files=", ".join(changed)))
     for row in restated:
-        changes.append(t("change_restated", month=fmt.month_name(row["month"]), now=fmt.eur(row["now"]),
-                         published=fmt.eur(row["published"])))
+        changes.append(
+            t(
+                "change_restated",
+                month=fmt.month_name(row["month"]),
+                now=fmt.eur(row["now"]),
+                published=fmt.eur(row["published"]),
+            )
+        )
     return changes
 
 
@@ -222,37 +287,82 @@ def _dicts(cursor) -> list[dict]:
 def gather(month: date) -> dict:
     """Everything the report shows, read from the marts in one connection."""
     with warehouse.connect("warehouse", autocommit=True) as wh:
-        rows = _dicts(wh.execute(
-            f"select {', '.join(FIGURES)} from marts.budget_monthly where budget_year = %s and month <= %s "
-            "order by programme, month", (month.year, month)))
-        rules = {r["month"]: r for r in _dicts(wh.execute(
-            "select month, baseline_method, lower_threshold, upper_threshold from intermediate.int_rules_in_force"))}
-        piao = {r["programme"]: r for r in _dicts(wh.execute(
-            "select * from marts.piao_indicator where budget_year = %s", (month.year,)))}
+        rows = _dicts(
+            wh.execute(
+                f"select {', '.join(FIGURES)} from marts.budget_monthly where budget_year = %s and month <= %s "
+                "order by programme, month",
+                (month.year, month),
+            )
+        )
+        rules = {
+            r["month"]: r
+            for r in _dicts(
+                wh.execute(
+                    "select month, baseline_method, lower_threshold, upper_threshold "
+                    "from intermediate.int_rules_in_force"
+                )
+            )
+        }
+        piao = {
+            r["programme"]: r
+            for r in _dicts(wh.execute("select * from marts.piao_indicator where budget_year = %s", (month.year,)))
+        }
         funnel = _dicts(wh.execute("select * from marts.programme_funnel order by programme, edition nulls last"))
         runs = _dicts(wh.execute("select * from marts.budget_runs where month = %s order by run_id", (month,)))
-        previous = {r["programme"]: r for r in _dicts(wh.execute(
-            "select distinct on (programme) * from marts.budget_runs where month < %s "
-            "order by programme, month desc, run_id desc", (month,)))}
-        published = _dicts(wh.execute(
-            "select programme, month, realised_savings_eur from marts.budget_runs_latest "
-            "where budget_year = %s and month < %s", (month.year, month)))
-        loans = _dicts(wh.execute(
-            "select y.*, t.programme_list from marts.impact_loan_years y join ("
-            " select loan_id, array_agg(distinct programme) as programme_list from reference.impact_loan_targets "
-            " group by loan_id) t using (loan_id) where y.year = %s order by y.loan_id", (month.year,)))
-        indicators = _dicts(wh.execute(
-            "select * from marts.impact_loan_indicators where year = %s order by loan_id, indicator", (month.year,)))
+        previous = {
+            r["programme"]: r
+            for r in _dicts(
+                wh.execute(
+                    "select distinct on (programme) * from marts.budget_runs where month < %s "
+                    "order by programme, month desc, run_id desc",
+                    (month,),
+                )
+            )
+        }
+        published = _dicts(
+            wh.execute(
+                "select programme, month, realised_savings_eur from marts.budget_runs_latest "
+                "where budget_year = %s and month < %s",
+                (month.year, month),
+            )
+        )
+        loans = _dicts(
+            wh.execute(
+                "select y.*, t.programme_list from marts.impact_loan_years y join ("
+                " select loan_id, array_agg(distinct programme) as programme_list from reference.impact_loan_targets "
+                " group by loan_id) t using (loan_id) where y.year = %s order by y.loan_id",
+                (month.year,),
+            )
+        )
+        indicators = _dicts(
+            wh.execute(
+                "select * from marts.impact_loan_indicators where year = %s order by loan_id, indicator", (month.year,)
+            )
+        )
         cutoff = wh.execute("select data_cutoff from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
-    return {"rows": rows, "rules": rules, "piao": piao, "funnel": funnel, "runs": runs,
-            "previous": previous, "published": published, "loans": loans, "indicators": indicators, "cutoff": cutoff}
+    return {
+        "rows": rows,
+        "rules": rules,
+        "piao": piao,
+        "funnel": funnel,
+        "runs": runs,
+        "previous": previous,
+        "published": published,
+        "loans": loans,
+        "indicators": indicators,
+        "cutoff": cutoff,
+    }
 
 
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=PackageLoader("florwork", "report_templates"), autoescape=select_autoescape(["j2", "html"]),
-                       undefined=StrictUndefined, trim_blocks=False)
+    return Environment(
+        loader=PackageLoader("florwork", "report_templates"),
+        autoescape=select_autoescape(["j2", "html"]),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
 
 
 def render_html(month: date, data: dict, lang: str) -> str:
@@ -268,29 +378,54 @@ def render_html(month: date, data: dict, lang: str) -> str:
         if piao and piao["latest_month"] != month:  # a month re-rendered later: the indicator is today's
             piao = {**piao, "as_of": piao["latest_month"]}
         published = {(p["month"]): p["realised_savings_eur"] for p in data["published"] if p["programme"] == code}
-        restated = [{"month": r["month"], "now": r["realised_savings_eur"], "published": published[r["month"]]}
-                    for r in rows[:-1] if r["month"] in published and published[r["month"]] != r["realised_savings_eur"]]
-        loans = [dict(loan, indicators=[i for i in data["indicators"] if i["loan_id"] == loan["loan_id"]])
-                 for loan in data["loans"] if code in loan["programme_list"]]
-        programmes.append({
-            "code": code, "current": current, "months": rows, "piao": piao, "loans": loans,
-            "changes": _changes(code, current, rows, data["rules"], data["runs"], data["previous"].get(code), restated,
-                                fmt, text),
-            "chart_r": r_chart(rows, rule["lower_threshold"], rule["upper_threshold"], piao, fmt, text),
-            "chart_savings": savings_chart(rows, fmt, text),
-        })
+        restated = [
+            {"month": r["month"], "now": r["realised_savings_eur"], "published": published[r["month"]]}
+            for r in rows[:-1]
+            if r["month"] in published and published[r["month"]] != r["realised_savings_eur"]
+        ]
+        loans = [
+            dict(loan, indicators=[i for i in data["indicators"] if i["loan_id"] == loan["loan_id"]])
+            for loan in data["loans"]
+            if code in loan["programme_list"]
+        ]
+        programmes.append(
+            {
+                "code": code,
+                "current": current,
+                "months": rows,
+                "piao": piao,
+                "loans": loans,
+                "changes": _changes(
+                    code, current, rows, data["rules"], data["runs"], data["previous"].get(code), restated, fmt, text
+                ),
+                "chart_r": r_chart(rows, rule["lower_threshold"], rule["upper_threshold"], piao, fmt, text),
+                "chart_savings": savings_chart(rows, fmt, text),
+            }
+        )
     latest_runs = {r["programme"]: r for r in data["runs"]}
     seeds = {}
     for run in latest_runs.values():
         seeds.update(run.get("seed_fingerprints") or {})
     template = _environment().get_template("budget_report.html.j2")
     return template.render(
-        labels=text, month=month, cutoff=data["cutoff"], programmes=programmes, funnel=data["funnel"],
-        funnel_columns=FUNNEL_COLUMNS, runs=data["runs"], provenance=list(latest_runs.values()), seeds=seeds,
+        labels=text,
+        month=month,
+        cutoff=data["cutoff"],
+        programmes=programmes,
+        funnel=data["funnel"],
+        funnel_columns=FUNNEL_COLUMNS,
+        runs=data["runs"],
+        provenance=list(latest_runs.values()),
+        seeds=seeds,
         csv_name=f"budget_{month:%Y-%m}.csv",
         t=lambda key, **values: Markup(text[key]).format(**values),
-        eur=fmt.eur, ratio=fmt.ratio, percent=fmt.percent, integer=fmt.integer, month_name=fmt.month_name,
-        datetime=fmt.datetime, indicator=fmt.indicator,
+        eur=fmt.eur,
+        ratio=fmt.ratio,
+        percent=fmt.percent,
+        integer=fmt.integer,
+        month_name=fmt.month_name,
+        datetime=fmt.datetime,
+        indicator=fmt.indicator,
     )
 
 

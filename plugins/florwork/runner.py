@@ -34,7 +34,6 @@ DAG_ORDER = (
 )
 
 
-
 @dataclass
 class MonthResult:
     month: date
@@ -87,7 +86,8 @@ def _failed_tasks(dag_run) -> str:
 
     instances = [ti for ti in dag_run.get_task_instances() if ti.task_id != "watcher"]
     failed = [ti for ti in instances if ti.state == TaskInstanceState.FAILED] or [
-        ti for ti in instances if ti.state == TaskInstanceState.UPSTREAM_FAILED]
+        ti for ti in instances if ti.state == TaskInstanceState.UPSTREAM_FAILED
+    ]
     return ", ".join(f"{ti.task_id} ({ti.state})" for ti in failed) or "unknown task"
 
 
@@ -155,8 +155,12 @@ def run_month(dags: dict, month: date, progress: Callable[[str], None], log_path
     return MonthResult(month, time.monotonic() - started, timings)
 
 
-def run(through: date, progress: Callable[[str], None] = print, log_path: Path | None = None,
-        before_month: Callable[[date], None] | None = None) -> list[MonthResult]:
+def run(
+    through: date,
+    progress: Callable[[str], None] = print,
+    log_path: Path | None = None,
+    before_month: Callable[[date], None] | None = None,
+) -> list[MonthResult]:
     """Run every month not yet run up to ``through``; return what ran.
 
     With ``log_path``, the DAG runs' own output (Airflow's task logs, dbt's) goes to
@@ -167,8 +171,10 @@ def run(through: date, progress: Callable[[str], None] = print, log_path: Path |
     if not todo:
         progress(f"Nothing to run: every month through {through:%Y-%m} has been run.")
         return []
-    progress(f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}"
-             + (f" (full log: {log_path})" if log_path else ""))
+    progress(
+        f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}"
+        + (f" (full log: {log_path})" if log_path else "")
+    )
     airflow_env.migrate()
     dags = _load_dags()
     results = []
@@ -179,4 +185,3 @@ def run(through: date, progress: Callable[[str], None] = print, log_path: Path |
         progress(f"{month:%Y-%m} done in {result.seconds:.1f} s")
         results.append(result)
     return results
-

@@ -37,9 +37,10 @@ def load_dataset(folder: Path) -> dict:
                     continue
                 target = sql.Identifier(source, table.name)
                 conn.execute(sql.SQL("create temp table _incoming (like {}) on commit drop").format(target))
-                with path.open("rb") as handle, conn.cursor().copy(
-                    "copy _incoming from stdin with (format csv, header true)"
-                ) as cp:
+                with (
+                    path.open("rb") as handle,
+                    conn.cursor().copy("copy _incoming from stdin with (format csv, header true)") as cp,
+                ):
                     for chunk in iter(lambda: handle.read(1 << 16), b""):
                         cp.write(chunk)
                 inserted = conn.execute(

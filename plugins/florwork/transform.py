@@ -21,7 +21,6 @@ from florwork.errors import DbtFailed
 log = logging.getLogger(__name__)
 
 
-
 def seed_sources() -> dict[str, Path]:
     """The seed files a build uses, by name: the repository's, overridden by the
     dataset's own (``config.seeds_dir()``: targets, rules, costs)."""
@@ -74,8 +73,7 @@ def dbt_env() -> dict[str, str]:
 
 
 def dbt_args(command: str, through_month: date | None = None, extra: list[str] | None = None) -> list[str]:
-    args = [command, "--project-dir", str(config.dbt_project_dir()),
-            "--profiles-dir", str(config.dbt_project_dir())]
+    args = [command, "--project-dir", str(config.dbt_project_dir()), "--profiles-dir", str(config.dbt_project_dir())]
     if through_month is not None:
         args += ["--vars", f"{{through_month: '{through_month.isoformat()}'}}"]
     return args + (extra or [])
@@ -95,8 +93,10 @@ def run_dbt(command: str, through_month: date | None = None, extra: list[str] | 
             for item in result.result.results:
                 if str(item.status) in ("error", "fail", "runtime error"):
                     what = getattr(item.node, "description", "") or ""
-                    failures.append(f"{item.node.unique_id}: {item.message or item.status}"
-                                    + (f" ({what.strip()})" if what.strip() else ""))
+                    failures.append(
+                        f"{item.node.unique_id}: {item.message or item.status}"
+                        + (f" ({what.strip()})" if what.strip() else "")
+                    )
         detail = "; ".join(failures[:10]) or str(result.exception)
         raise DbtFailed(f"dbt {command} failed: {detail}")
     log.info("dbt %s finished in %.1f s", command, elapsed)

@@ -25,8 +25,11 @@ def connect(conn_id: str, role: str | None = None, **kwargs) -> psycopg.Connecti
         raise DatabaseUnreachable(
             f"cannot reach the {conn_id} database at {config.redact(uri)}: "
             f"{str(exc).strip().splitlines()[0]}. Is it running? "
-            + ("Start it with `.venv/bin/florwork up`." if config.uses_embedded() else
-               f"Check AIRFLOW_CONN_{conn_id.upper()}.")
+            + (
+                "Start it with `.venv/bin/florwork up`."
+                if config.uses_embedded()
+                else f"Check AIRFLOW_CONN_{conn_id.upper()}."
+            )
         ) from exc
 
 
@@ -80,23 +83,29 @@ def _migrate_row_checksums(conn: psycopg.Connection, table: contracts.SourceTabl
     except psycopg.errors.UniqueViolation:
         # The same values stored twice under two md5s (rows read with different time
         # zones give different text): the first keeps the new checksum, the other its own.
-        conn.execute(sql.SQL(
-            "update {raw} r set _row_checksum = n.checksum from ("
-            " select tableoid, ctid, checksum from (select tableoid, ctid, {checksum} as checksum, "
-            " row_number() over (partition by {pk}, {checksum}, _segment order by _extracted_at, _batch_id) as n "
-            " from {raw}) s where n = 1) n "
-            "where r.tableoid = n.tableoid and r.ctid = n.ctid").format(raw=raw, checksum=checksum, pk=pk))
+        conn.execute(
+            sql.SQL(
+                "update {raw} r set _row_checksum = n.checksum from ("
+                " select tableoid, ctid, checksum from (select tableoid, ctid, {checksum} as checksum, "
+                " row_number() over (partition by {pk}, {checksum}, _segment order by _extracted_at, _batch_id) as n "
+                " from {raw}) s where n = 1) n "
+                "where r.tableoid = n.tableoid and r.ctid = n.ctid"
+            ).format(raw=raw, checksum=checksum, pk=pk)
+        )
     record = sql.SQL("(jsonb_populate_record(null::{}, q.row_data)).*").format(raw)
-    conn.execute(sql.SQL(
-        "update quarantine.source_rows q set row_checksum = n.checksum from ("
-        " select quarantine_id, checksum from (select quarantine_id, checksum, "
-        " row_number() over (partition by checksum order by quarantine_id) as n from ("
-        "  select q.quarantine_id, (select {checksum} from (select {record}) r) as checksum "
-        "  from quarantine.source_rows q where q.source_object = %(object)s) c) s where n = 1) n "
-        "where q.quarantine_id = n.quarantine_id and q.source_object = %(object)s "
-        "and not exists (select from quarantine.source_rows o where o.source_object = %(object)s "
-        "and o.row_checksum = n.checksum)").format(checksum=checksum, record=record),
-        {"object": table.qualified})
+    conn.execute(
+        sql.SQL(
+            "update quarantine.source_rows q set row_checksum = n.checksum from ("
+            " select quarantine_id, checksum from (select quarantine_id, checksum, "
+            " row_number() over (partition by checksum order by quarantine_id) as n from ("
+            "  select q.quarantine_id, (select {checksum} from (select {record}) r) as checksum "
+            "  from quarantine.source_rows q where q.source_object = %(object)s) c) s where n = 1) n "
+            "where q.quarantine_id = n.quarantine_id and q.source_object = %(object)s "
+            "and not exists (select from quarantine.source_rows o where o.source_object = %(object)s "
+            "and o.row_checksum = n.checksum)"
+        ).format(checksum=checksum, record=record),
+        {"object": table.qualified},
+    )
 
 
 def version_index(table: contracts.SourceTable) -> sql.Identifier:
@@ -107,19 +116,28 @@ def version_index(table: contracts.SourceTable) -> sql.Identifier:
 def _partition_raw_table(conn: psycopg.Connection, table: contracts.SourceTable) -> None:
     """Turn a raw table of an earlier layout (not partitioned) into the main partition of
     the partitioned one, keeping its rows where they are."""
-    kind = conn.execute("select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                        "where n.nspname = 'raw' and c.relname = %s", (table.raw_table,)).fetchone()
+    kind = conn.execute(
+        "select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'raw' and c.relname = %s",
+        (table.raw_table,),
+    ).fetchone()
     if kind is None or kind[0] != "r":
         return
     name, main = table.raw_table, f"{table.raw_table}__main"
     conn.execute(sql.SQL("alter table raw.{} rename to {}").format(sql.Identifier(name), sql.Identifier(main)))
     conn.execute(sql.SQL("drop index if exists raw.{}").format(version_index(table)))
-    conn.execute(sql.SQL("alter table raw.{} add column if not exists _segment bigint not null default 0, "
-                         "add constraint {} check (_segment = 0)").format(
-        sql.Identifier(main), sql.Identifier(f"{main}_segment")))
+    conn.execute(
+        sql.SQL(
+            "alter table raw.{} add column if not exists _segment bigint not null default 0, "
+            "add constraint {} check (_segment = 0)"
+        ).format(sql.Identifier(main), sql.Identifier(f"{main}_segment"))
+    )
     conn.execute(raw_table_ddl(table))
-    conn.execute(sql.SQL("alter table raw.{} attach partition raw.{} for values in (0)").format(
-        sql.Identifier(name), sql.Identifier(main)))
+    conn.execute(
+        sql.SQL("alter table raw.{} attach partition raw.{} for values in (0)").format(
+            sql.Identifier(name), sql.Identifier(main)
+        )
+    )
 
 
 BOOTSTRAP_LOCK = "florwork.bootstrap"
@@ -161,9 +179,11 @@ def bootstrap(conn: psycopg.Connection, *, unless_current: bool = False, fingerp
         return False
     bootstrap_schema(conn)
     install_key(conn, key)
-    conn.execute("insert into ops.bootstrap_state (singleton, fingerprint) values (true, %s) "
-                 "on conflict (singleton) do update set fingerprint = excluded.fingerprint, bootstrapped_at = now()",
-                 (fingerprint,))
+    conn.execute(
+        "insert into ops.bootstrap_state (singleton, fingerprint) values (true, %s) "
+        "on conflict (singleton) do update set fingerprint = excluded.fingerprint, bootstrapped_at = now()",
+        (fingerprint,),
+    )
     return True
 
 
@@ -194,23 +214,34 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
         for table in contracts.tables(source):
             # No foreign key to ops.batches: its per-row check doubled the cost of a load;
             # the loader writes the batch id of the batch it holds open.
-            conn.execute(sql.SQL("alter table if exists raw.{} drop constraint if exists {}").format(
-                sql.Identifier(table.raw_table), sql.Identifier(f"{table.raw_table}__batch_id_fkey")))
+            conn.execute(
+                sql.SQL("alter table if exists raw.{} drop constraint if exists {}").format(
+                    sql.Identifier(table.raw_table), sql.Identifier(f"{table.raw_table}__batch_id_fkey")
+                )
+            )
             _partition_raw_table(conn, table)
             conn.execute(raw_table_ddl(table))
-            conn.execute(sql.SQL("create table if not exists raw.{} partition of raw.{} for values in (0)").format(
-                sql.Identifier(f"{table.raw_table}__main"), sql.Identifier(table.raw_table)))
-            conn.execute(sql.SQL("create unique index if not exists {} on raw.{} ({}, _row_checksum, _segment)").format(
-                version_index(table), sql.Identifier(table.raw_table), sql.Identifier(table.primary_key)))
-    if not conn.execute("select exists (select from ops.migrations where name = %s)",
-                        (_CHECKSUM_MIGRATION,)).fetchone()[0]:
+            conn.execute(
+                sql.SQL("create table if not exists raw.{} partition of raw.{} for values in (0)").format(
+                    sql.Identifier(f"{table.raw_table}__main"), sql.Identifier(table.raw_table)
+                )
+            )
+            conn.execute(
+                sql.SQL("create unique index if not exists {} on raw.{} ({}, _row_checksum, _segment)").format(
+                    version_index(table), sql.Identifier(table.raw_table), sql.Identifier(table.primary_key)
+                )
+            )
+    if not conn.execute(
+        "select exists (select from ops.migrations where name = %s)", (_CHECKSUM_MIGRATION,)
+    ).fetchone()[0]:
         for source in contracts.DATABASE_SOURCES:
             for table in contracts.tables(source):
                 _migrate_row_checksums(conn, table)
         conn.execute("insert into ops.migrations (name) values (%s)", (_CHECKSUM_MIGRATION,))
     conn.execute(resources.files("florwork.sql").joinpath("roles.sql").read_text())
-    can_grant = conn.execute(
-        "select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
+    can_grant = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[
+        0
+    ]
     if can_grant:  # let the platform's own login act as each component
         conn.execute("grant florwork_loader, florwork_transformer to current_user")
 
@@ -225,7 +256,6 @@ def _pads(key: str) -> tuple[bytes, bytes]:
 
 def key_fingerprint(key: str) -> str:
     return hashlib.sha256(b"florwork-key-fingerprint:" + key.encode()).hexdigest()
-
 
 
 def install_key(conn: psycopg.Connection, key: str, *, rekey: bool = False) -> None:
@@ -261,9 +291,7 @@ def create_database(admin: psycopg.Connection, name: str) -> bool:
 
 def create_source_schema(conn: psycopg.Connection, source: str) -> None:
     """Create a source system's schema exactly as its contract defines it."""
-    exists = conn.execute(
-        "select 1 from information_schema.schemata where schema_name = %s", (source,)
-    ).fetchone()
+    exists = conn.execute("select 1 from information_schema.schemata where schema_name = %s", (source,)).fetchone()
     if not exists:
         conn.execute(contracts.ddl(source))
 

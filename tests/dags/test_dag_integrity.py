@@ -10,8 +10,7 @@ import pytest
 from conftest import ROOT
 
 DAGS = ROOT / "dags"
-EXPECTED = {"extract_social_services", "extract_partner", "load_co_files", "transform_warehouse",
-            "run_monthly_budget"}
+EXPECTED = {"extract_social_services", "extract_partner", "load_co_files", "transform_warehouse", "run_monthly_budget"}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +35,18 @@ def test_house_rules(dagbag, dag_id):
         assert task.owner == "florwork-data"
         if task.task_id != "watcher":  # it only marks a run failed: retrying it would delay that
             assert task.retries >= 1, f"{task.task_id} has no retries"
-        assert task.task_id.split("_")[0] in ("extract", "load", "build", "wait", "publish", "validate",
-                                              "update", "watcher", "announce", "check")
+        assert task.task_id.split("_")[0] in (
+            "extract",
+            "load",
+            "build",
+            "wait",
+            "publish",
+            "validate",
+            "update",
+            "watcher",
+            "announce",
+            "check",
+        )
 
 
 EXTRACTIONS = ["extract_social_services", "extract_partner", "load_co_files"]
@@ -48,8 +57,11 @@ def test_extraction_dags_close_with_an_announcement_data_docs_and_a_watcher(dagb
     dag = dagbag.get_dag(dag_id)
     loads = {t.task_id for t in dag.tasks if t.task_id.startswith(("extract_", "load_"))}
     assert loads
-    for closing, rule in (("announce_extraction", "all_success"), ("update_data_docs", "all_done"),
-                          ("watcher", "one_failed")):
+    for closing, rule in (
+        ("announce_extraction", "all_success"),
+        ("update_data_docs", "all_done"),
+        ("watcher", "one_failed"),
+    ):
         task = dag.get_task(closing)
         assert task.trigger_rule == rule
         assert task.upstream_task_ids == loads
@@ -82,8 +94,13 @@ def test_the_build_waits_for_a_completed_round_of_every_extraction(dagbag):
     consumed = {a.uri for a in condition.objects}
     announced = {a.uri for d in EXTRACTIONS for a in dagbag.get_dag(d).get_task("announce_extraction").outlets}
     assert consumed == announced and len(consumed) == 3
-    tables = {a.uri for d in EXTRACTIONS for t in dagbag.get_dag(d).tasks if t.task_id != "announce_extraction"
-              for a in t.outlets}
+    tables = {
+        a.uri
+        for d in EXTRACTIONS
+        for t in dagbag.get_dag(d).tasks
+        if t.task_id != "announce_extraction"
+        for a in t.outlets
+    }
     assert len(tables) == 7 and not tables & consumed
 
 
@@ -92,8 +109,11 @@ def test_the_budget_schedule_starts_after_the_first_budget_month(dagbag, monkeyp
 
     dag = dagbag.get_dag("run_monthly_budget")
     assert dag.catchup and dag.max_active_runs == 1
-    assert [t.task_id for t in dag.topological_sort()] == ["check_budget_target", "wait_for_warehouse",
-                                                            "publish_budget_run"]
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "check_budget_target",
+        "wait_for_warehouse",
+        "publish_budget_run",
+    ]
     monkeypatch.setenv("FLORWORK_START_MONTH", "2025-03")
     assert dag_defaults.budget_start_date() == months.month_cutoff(months.parse_month("2025-03"))
 
@@ -107,8 +127,10 @@ def test_no_database_access_at_import():
         "assert not bag.import_errors, bag.import_errors; print(len(bag.dags), time.time() - t)"
     )
     env = {
-        "PATH": "/usr/bin:/bin", "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS), "PYTHONPATH": str(ROOT / "plugins"),
+        "PATH": "/usr/bin:/bin",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "PYTHONPATH": str(ROOT / "plugins"),
         "AIRFLOW_HOME": str(ROOT / ".florwork" / "airflow-integrity"),
         "AIRFLOW_CONN_WAREHOUSE": "postgresql://x@127.0.0.1:1/none",
         "AIRFLOW_CONN_SIS_SOURCE": "postgresql://x@127.0.0.1:1/none",
@@ -124,8 +146,9 @@ def test_no_database_access_at_import():
 FORBIDDEN = ("provide_session", "create_session", "settings.Session", "airflow.models")
 
 
-@pytest.mark.parametrize("path", sorted([*DAGS.glob("*.py"), *(ROOT / "plugins" / "florwork").rglob("*.py")]),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted([*DAGS.glob("*.py"), *(ROOT / "plugins" / "florwork").rglob("*.py")]), ids=lambda p: p.name
+)
 def test_task_code_never_touches_airflow_metadata(path):
     """Airflow 3 workers refuse ORM access; dag.test() would not notice, so check the code."""
     source = path.read_text()

@@ -28,8 +28,13 @@ TASKS = [(t.source, t.name) for source in ("sis", "partner") for t in contracts.
 
 def run_round(cutoff) -> list[str]:
     def one(task):
-        done = subprocess.run([sys.executable, "-c", TASK, *task, cutoff.isoformat()], capture_output=True,
-                              text=True, cwd=ROOT, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-c", TASK, *task, cutoff.isoformat()],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=600,
+        )
         return task, done
 
     with ThreadPoolExecutor(max_workers=len(TASKS)) as pool:
@@ -39,8 +44,14 @@ def run_round(cutoff) -> list[str]:
 
 def source_versions(source: str, table: contracts.SourceTable, cutoff) -> set[tuple[str, str]]:
     columns = ", ".join(table.column_names)
-    return set(query(f"{source}_source", f"select {table.primary_key}::text, hash_record_extended(row({columns}), 0)"
-                                         f"::text from {table.qualified} where aggiornato_il < %s", (cutoff,)))
+    return set(
+        query(
+            f"{source}_source",
+            f"select {table.primary_key}::text, hash_record_extended(row({columns}), 0)"
+            f"::text from {table.qualified} where aggiornato_il < %s",
+            (cutoff,),
+        )
+    )
 
 
 def test_every_extraction_task_at_once_loses_and_duplicates_nothing(platform):
@@ -55,14 +66,26 @@ def test_every_extraction_task_at_once_loses_and_duplicates_nothing(platform):
         for table in contracts.tables(source):
             raw = query("warehouse", f"select {table.primary_key}::text, _row_checksum from raw.{table.raw_table}")
             assert len(raw) == len(set(raw)), f"{table.qualified}: a version stored twice"
-            quarantined = set(query("warehouse", "select source_key, row_checksum from quarantine.source_rows "
-                                                 "where source_object = %s", (table.qualified,)))
+            quarantined = set(
+                query(
+                    "warehouse",
+                    "select source_key, row_checksum from quarantine.source_rows where source_object = %s",
+                    (table.qualified,),
+                )
+            )
             held = set(raw) | quarantined
             missing = source_versions(source, table, final) - held
-            assert not missing, f"{table.qualified}: {len(missing)} current source versions neither in raw nor quarantine"
+            assert not missing, (
+                f"{table.qualified}: {len(missing)} current source versions neither in raw nor quarantine"
+            )
     notices = query("warehouse", "select count(*), count(distinct id_comunicazione) from raw.co_notices")[0]
     assert notices[0] == notices[1] and notices[0] > 0
-    assert query("warehouse", "select count(*) from ops.co_files where status not in ('loaded', 'duplicate_content')") == [(0,)]
-    batches = query("warehouse", "select status, bool_and(rows_received = rows_loaded + rows_duplicate + "
-                                 "rows_quarantined), count(*) from ops.batches group by status")
+    assert query(
+        "warehouse", "select count(*) from ops.co_files where status not in ('loaded', 'duplicate_content')"
+    ) == [(0,)]
+    batches = query(
+        "warehouse",
+        "select status, bool_and(rows_received = rows_loaded + rows_duplicate + "
+        "rows_quarantined), count(*) from ops.batches group by status",
+    )
     assert [(status, ok) for status, ok, _ in batches] == [("done", True)], batches

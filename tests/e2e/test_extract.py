@@ -21,10 +21,12 @@ def add_dirt():
         sis.execute(
             "insert into sis.assistiti values (2001, 'RSSMRA80A01H501X', 'Bianchi', 'Luca', '1980-01-01', 'M', "
             "'ITA', 'DIPLOMA', '048017', 1, 'NEET', '2025-01-10'), "
-            "(2002, 'MMFRDF75C25G846C', 'Verdi', 'Ada', '1985-05-05', 'X', 'ITA', null, '048017', 9, 'NEET', '2025-01-10')"
+            "(2002, 'MMFRDF75C25G846C', 'Verdi', 'Ada', '1985-05-05', 'X', 'ITA', null, '048017', 9, 'NEET', "
+            "'2025-01-10')"
         )
         sis.execute(
-            "insert into sis.erogazioni values (60001, 1001, 'CONTRIBUTO_ECONOMICO', '2025-01-01', -5, 'PAGATO', '2025-01-15'), "
+            "insert into sis.erogazioni values "
+            "(60001, 1001, 'CONTRIBUTO_ECONOMICO', '2025-01-01', -5, 'PAGATO', '2025-01-15'), "
             "(60002, 1001, 'CONTRIBUTO_ECONOMICO', '2025-01-01', 10, 'SOSPESO', '2025-01-15'), "
             # committed late: inside the safety overlap of the first cutoff
             "(60003, 1001, 'BUONI_SPESA', '2025-01-01', 25, 'PAGATO', '2025-01-31 23:40:00+00')"
@@ -32,12 +34,17 @@ def add_dirt():
 
 
 def reconciled() -> bool:
-    return query("warehouse", "select bool_and(rows_received = rows_loaded + rows_duplicate + rows_quarantined) "
-                              "from ops.batches where status = 'done'")[0][0]
+    return query(
+        "warehouse",
+        "select bool_and(rows_received = rows_loaded + rows_duplicate + rows_quarantined) "
+        "from ops.batches where status = 'done'",
+    )[0][0]
 
 
 def raw_fingerprint(table: str):
-    return query("warehouse", f"select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) from raw.{table}")
+    return query(
+        "warehouse", f"select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) from raw.{table}"
+    )
 
 
 def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
@@ -45,12 +52,22 @@ def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
     add_dirt()
     first = {r["source_object"]: r for r in databases.extract_source("sis", CUT_1)}
     assert first["sis.assistiti"]["received"] == 7 and first["sis.assistiti"]["quarantined"] == 2
-    reasons = dict(query("warehouse", "select source_key, array_to_string(reasons, '; ') from quarantine.source_rows "
-                                      "where source_object = 'sis.assistiti'"))
+    reasons = dict(
+        query(
+            "warehouse",
+            "select source_key, array_to_string(reasons, '; ') from quarantine.source_rows "
+            "where source_object = 'sis.assistiti'",
+        )
+    )
     assert reasons["2001"] == "codice fiscale fails its check character"
     assert "sesso not M or F" in reasons["2002"] and "quartiere outside 1..5" in reasons["2002"]
-    payments = dict(query("warehouse", "select source_key, array_to_string(reasons, '; ') from quarantine.source_rows "
-                                       "where source_object = 'sis.erogazioni'"))
+    payments = dict(
+        query(
+            "warehouse",
+            "select source_key, array_to_string(reasons, '; ') from quarantine.source_rows "
+            "where source_object = 'sis.erogazioni'",
+        )
+    )
     assert payments == {"60001": "importo negative or implausible", "60002": "stato outside the code list"}
     assert query("warehouse", "select count(*) from raw.sis_assistiti where id_assistito in (2001, 2002)") == [(0,)]
     assert reconciled()
@@ -75,10 +92,13 @@ def test_bad_rows_are_quarantined_with_reasons_and_reruns_add_nothing(platform):
 
     # A changed row is a new version; the old one stays.
     with warehouse.connect("sis_source", autocommit=True) as sis:
-        sis.execute("update sis.erogazioni set stato = 'ANNULLATO', aggiornato_il = '2025-03-10' where id_erogazione = 50010")
+        sis.execute(
+            "update sis.erogazioni set stato = 'ANNULLATO', aggiornato_il = '2025-03-10' where id_erogazione = 50010"
+        )
     databases.extract_table("sis", "erogazioni", datetime(2025, 4, 1, tzinfo=timezone.utc))
-    assert query("warehouse", "select stato from raw.sis_erogazioni where id_erogazione = 50010 order by aggiornato_il") == [
-        ("PAGATO",), ("ANNULLATO",)]
+    assert query(
+        "warehouse", "select stato from raw.sis_erogazioni where id_erogazione = 50010 order by aggiornato_il"
+    ) == [("PAGATO",), ("ANNULLATO",)]
     assert raw_fingerprint("sis_erogazioni") != before
 
 
@@ -86,13 +106,17 @@ def test_every_bad_row_is_quarantined_not_only_the_first_twenty(platform):
     """GX lists at most 20 failing rows per expectation; the 21st must not reach raw."""
     sources.load_dataset(EXAMPLE)
     with warehouse.connect("sis_source", autocommit=True) as sis:
-        sis.execute("update sis.erogazioni set stato = 'SOSPESO' where id_erogazione in "
-                    "(select id_erogazione from sis.erogazioni where aggiornato_il < %s order by 1 limit 25)", (CUT_1,))
+        sis.execute(
+            "update sis.erogazioni set stato = 'SOSPESO' where id_erogazione in "
+            "(select id_erogazione from sis.erogazioni where aggiornato_il < %s order by 1 limit 25)",
+            (CUT_1,),
+        )
     result = databases.extract_table("sis", "erogazioni", CUT_1)
     assert (result.received, result.quarantined, result.loaded) == (50, 25, 25)
     assert query("warehouse", "select count(*) from raw.sis_erogazioni where stato = 'SOSPESO'") == [(0,)]
-    assert query("warehouse", "select count(*) from quarantine.source_rows where reasons = '{stato outside the code list}'"
-                 ) == [(25,)]
+    assert query(
+        "warehouse", "select count(*) from quarantine.source_rows where reasons = '{stato outside the code list}'"
+    ) == [(25,)]
     assert query("warehouse", "select count(*) from raw.landing_failures") == [(0,)]
     assert reconciled()
 
@@ -110,8 +134,11 @@ def test_a_failed_load_fails_the_dag_run_and_the_data_docs_show_it(platform, tmp
     log = tmp_path / "run.log"
     with pytest.raises(runner.RunFailed, match=r"extract_social_services failed: extract_erogazioni \(failed\)\."):
         runner.run_month(dags, months.parse_month("2025-01"), print, log)
-    assert query("warehouse", "select distinct status, message like '%delivery looks broken%' from ops.batches "
-                              "where source_object = 'sis.erogazioni'") == [("failed", True)]
+    assert query(
+        "warehouse",
+        "select distinct status, message like '%delivery looks broken%' from ops.batches "
+        "where source_object = 'sis.erogazioni'",
+    ) == [("failed", True)]
     assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
     assert query("warehouse", "select count(*) from raw.sis_assistiti") != [(0,)]  # the other tables loaded
     failed = query("warehouse", "select distinct suite_name from ops.validation_results where not success")
@@ -126,28 +153,42 @@ def test_a_first_load_becomes_a_partition_and_later_loads_skip_its_versions(plat
     add_dirt()
     first = databases.extract_table("sis", "erogazioni", CUT_1)
     assert (first.received, first.loaded, first.quarantined) == (53, 51, 2)
-    partitions = query("warehouse", "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
-                                    "join pg_class c on c.oid = i.inhrelid "
-                                    "where i.inhparent = 'raw.sis_erogazioni'::regclass order by 1")
-    assert partitions == [(f"sis_erogazioni__b{first.batch_id}", f"FOR VALUES IN ('{first.batch_id}')"),
-                          ("sis_erogazioni__main", "FOR VALUES IN ('0')")]
+    partitions = query(
+        "warehouse",
+        "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
+        "join pg_class c on c.oid = i.inhrelid "
+        "where i.inhparent = 'raw.sis_erogazioni'::regclass order by 1",
+    )
+    assert partitions == [
+        (f"sis_erogazioni__b{first.batch_id}", f"FOR VALUES IN ('{first.batch_id}')"),
+        ("sis_erogazioni__main", "FOR VALUES IN ('0')"),
+    ]
     assert query("warehouse", f"select count(*) from raw.sis_erogazioni__b{first.batch_id}") == [(51,)]
     # its version index is the one built while GX validated, adopted by the attach
-    assert query("warehouse", "select indexname from pg_indexes "
-                              f"where tablename = 'sis_erogazioni__b{first.batch_id}'") == [
-        (f"sis_erogazioni__b{first.batch_id}_version",)]
-    assert query("warehouse", "select count(*) from pg_tables where tablename like 'landing_sis_erogazioni_first'") == [(0,)]
+    assert query(
+        "warehouse", f"select indexname from pg_indexes where tablename = 'sis_erogazioni__b{first.batch_id}'"
+    ) == [(f"sis_erogazioni__b{first.batch_id}_version",)]
+    assert query("warehouse", "select count(*) from pg_tables where tablename like 'landing_sis_erogazioni_first'") == [
+        (0,)
+    ]
     second = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap
     assert second.duplicate >= 1
-    assert query("warehouse", "select count(*) = count(distinct (id_erogazione, _row_checksum)) "
-                              "from raw.sis_erogazioni") == [(True,)]
+    assert query(
+        "warehouse", "select count(*) = count(distinct (id_erogazione, _row_checksum)) from raw.sis_erogazioni"
+    ) == [(True,)]
     assert query("warehouse", "select count(*) from raw.sis_erogazioni__main") == [(second.loaded,)]
     # the version index of every partition is unique
-    assert query("warehouse", "select bool_and(indexdef like 'CREATE UNIQUE INDEX%') from pg_indexes "
-                              "where tablename like 'sis_erogazioni__%'") == [(True,)]
+    assert query(
+        "warehouse",
+        "select bool_and(indexdef like 'CREATE UNIQUE INDEX%') from pg_indexes "
+        "where tablename like 'sis_erogazioni__%'",
+    ) == [(True,)]
     # analyzed by the loader, for the warehouse build that may follow at once
-    assert query("warehouse", "select last_analyze is not null from pg_stat_user_tables "
-                              f"where relid = 'raw.sis_erogazioni__b{first.batch_id}'::regclass") == [(True,)]
+    assert query(
+        "warehouse",
+        "select last_analyze is not null from pg_stat_user_tables "
+        f"where relid = 'raw.sis_erogazioni__b{first.batch_id}'::regclass",
+    ) == [(True,)]
     assert reconciled()
 
 
@@ -166,7 +207,9 @@ def test_a_raw_table_of_the_earlier_layout_becomes_the_main_partition(platform):
         before = wh.execute("select count(*) from raw.sis_erogazioni").fetchone()[0]
     warehouse.forget_bootstrap()
     warehouse.bootstrap_once()
-    assert query("warehouse", "select c.relkind::text from pg_class c where c.oid = 'raw.sis_erogazioni'::regclass") == [("p",)]
+    assert query(
+        "warehouse", "select c.relkind::text from pg_class c where c.oid = 'raw.sis_erogazioni'::regclass"
+    ) == [("p",)]
     assert query("warehouse", "select count(*) from raw.sis_erogazioni__main") == [(before,)]
     second = databases.extract_table("sis", "erogazioni", CUT_2)
     assert second.loaded > 0 and reconciled()
@@ -186,9 +229,12 @@ def test_checksums_of_the_earlier_md5_scheme_are_recomputed_once(platform):
     cols = "id_erogazione, id_assistito, tipo_prestazione, mese_competenza, importo, stato, aggiornato_il"
     with warehouse.connect("warehouse", autocommit=True) as wh:  # what the md5 scheme stored
         wh.execute(f"update raw.sis_erogazioni set _row_checksum = md5(row({cols})::text)")
-        wh.execute(f"insert into raw.sis_erogazioni ({cols}, _batch_id, _source_table, _segment, _row_checksum) "
-                   f"select {cols}, _batch_id, _source_table, _segment, 'md5-read-in-another-time-zone' "
-                   "from raw.sis_erogazioni where id_erogazione = %s", (current[0][0],))
+        wh.execute(
+            f"insert into raw.sis_erogazioni ({cols}, _batch_id, _source_table, _segment, _row_checksum) "
+            f"select {cols}, _batch_id, _source_table, _segment, 'md5-read-in-another-time-zone' "
+            "from raw.sis_erogazioni where id_erogazione = %s",
+            (current[0][0],),
+        )
         wh.execute("update quarantine.source_rows q set row_checksum = md5(q.row_data::text)")
         wh.execute("delete from ops.migrations")
     assert query("warehouse", checksums) != current
@@ -196,7 +242,9 @@ def test_checksums_of_the_earlier_md5_scheme_are_recomputed_once(platform):
     warehouse.bootstrap_once()
     migrated = query("warehouse", checksums)
     assert [r for r in migrated if r[1] != "md5-read-in-another-time-zone"] == current
-    assert [r for r in migrated if r[1] == "md5-read-in-another-time-zone"] == [(current[0][0], "md5-read-in-another-time-zone")]
+    assert [r for r in migrated if r[1] == "md5-read-in-another-time-zone"] == [
+        (current[0][0], "md5-read-in-another-time-zone")
+    ]
     assert query("warehouse", quarantined) == current_quarantine
     before = raw_fingerprint("sis_erogazioni")
     again = databases.extract_table("sis", "erogazioni", CUT_2)  # re-reads the overlap
@@ -210,8 +258,11 @@ def test_an_id_repeated_within_one_extraction_stops_the_batch(platform):
     sources.load_dataset(EXAMPLE)
     with warehouse.connect("sis_source", autocommit=True) as sis:  # a source table without its key
         sis.execute("alter table sis.erogazioni drop constraint erogazioni_pkey")
-        sis.execute("insert into sis.erogazioni select * from sis.erogazioni where id_erogazione = "
-                    "(select min(id_erogazione) from sis.erogazioni where aggiornato_il < %s)", (CUT_1,))
+        sis.execute(
+            "insert into sis.erogazioni select * from sis.erogazioni where id_erogazione = "
+            "(select min(id_erogazione) from sis.erogazioni where aggiornato_il < %s)",
+            (CUT_1,),
+        )
     with pytest.raises(errors.BatchFailed, match="id_erogazione repeated within one extraction"):
         databases.extract_table("sis", "erogazioni", CUT_1)
     assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
@@ -221,8 +272,11 @@ def test_a_schema_change_fails_the_batch_and_loads_nothing(platform):
     sources.load_dataset(EXAMPLE)
     with warehouse.connect("sis_source", autocommit=True) as sis:
         sis.execute("alter table sis.erogazioni add column iban text, alter column importo type text")
-    with pytest.raises(errors.BatchFailed, match="column iban added.*importo changed type from numeric to text|"
-                                                  "importo changed type from numeric to text.*column iban added"):
+    with pytest.raises(
+        errors.BatchFailed,
+        match="column iban added.*importo changed type from numeric to text|"
+        "importo changed type from numeric to text.*column iban added",
+    ):
         databases.extract_table("sis", "erogazioni", CUT_1)
     assert query("warehouse", "select count(*) from raw.sis_erogazioni") == [(0,)]
     assert query("warehouse", "select status from ops.batches") == [("failed",)]
@@ -265,7 +319,10 @@ def test_a_crash_mid_batch_leaves_nothing_half_loaded(platform, fault):
     assert query("warehouse", "select status from ops.batches order by batch_id") == [("abandoned",), ("done",)]
     assert query("warehouse", "select count(*) from raw.landing_sis_erogazioni") == [(0,)]
     with psycopg.connect(platform.connection_uri("warehouse")) as wh:
-        assert wh.execute("select count(*), count(distinct id_erogazione) from raw.sis_erogazioni").fetchone() == (50, 50)
+        assert wh.execute("select count(*), count(distinct id_erogazione) from raw.sis_erogazioni").fetchone() == (
+            50,
+            50,
+        )
 
 
 def test_gx_keeps_validation_results_for_its_retention_period(platform, monkeypatch):
@@ -305,8 +362,9 @@ def test_the_relay_reads_copy_output_whole_and_raises_the_source_errors(platform
         assert len(blocks) > 1 and all(len(b) >= relay.RELAY_BLOCK for b in blocks[:-1])
         assert b"".join(blocks) == expected
         with pytest.raises(psycopg.errors.DivisionByZero):
-            for _ in relay.copy_out_blocks(src, sql.SQL(
-                    "copy (select 1 / (200000 - x) from generate_series(1, 300000) x) to stdout")):
+            for _ in relay.copy_out_blocks(
+                src, sql.SQL("copy (select 1 / (200000 - x) from generate_series(1, 300000) x) to stdout")
+            ):
                 pass
         with pytest.raises(psycopg.errors.UndefinedTable):
             list(relay.copy_out_blocks(src, sql.SQL("copy (select * from no_such_table) to stdout")))

@@ -10,15 +10,21 @@ from florwork.extract.co_files import parse
 from florwork.generate import write
 from florwork.generate.simulate import DIRT_DEFAULTS
 
-TABLES = [(conn, t) for conn, source in (("sis_source", "sis"), ("partner_source", "partner"))
-          for t in contracts.tables(source)]
+TABLES = [
+    (conn, t)
+    for conn, source in (("sis_source", "sis"), ("partner_source", "partner"))
+    for t in contracts.tables(source)
+]
 
 
 def fingerprint(platform) -> dict:
     prints = {}
     for conn_id, table in TABLES:
-        prints[table.qualified] = query(conn_id, f"select count(*), md5(coalesce(string_agg(t::text, '|' order by "
-                                                 f"{table.primary_key}), '')) from {table.qualified} t")[0]
+        prints[table.qualified] = query(
+            conn_id,
+            f"select count(*), md5(coalesce(string_agg(t::text, '|' order by "
+            f"{table.primary_key}), '')) from {table.qualified} t",
+        )[0]
     folder = platform.co_landing_dir() / "co"
     prints["files"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
     return prints
@@ -37,12 +43,18 @@ def test_same_seed_same_output_and_appending_equals_generating_at_once(platform)
     assert set(early_payments) <= set(later_payments)
     changed = [k for k in early_payments if later_payments[k] != early_payments[k]]
     assert changed and all(later_payments[k] > early_payments[k] for k in changed)
-    assert query("sis_source", "select count(*) from sis.erogazioni where stato = 'ANNULLATO' and id_erogazione = any(%s)",
-                 (changed,)) == [(len(changed),)]
+    assert query(
+        "sis_source",
+        "select count(*) from sis.erogazioni where stato = 'ANNULLATO' and id_erogazione = any(%s)",
+        (changed,),
+    ) == [(len(changed),)]
     pending_then = [k for k, v in early_referrals.items() if v is None]
     if pending_then:
-        decided = query("sis_source", "select count(*) from sis.segnalazioni where esito is not null and id_segnalazione = any(%s)",
-                        (pending_then,))[0][0]
+        decided = query(
+            "sis_source",
+            "select count(*) from sis.segnalazioni where esito is not null and id_segnalazione = any(%s)",
+            (pending_then,),
+        )[0][0]
         assert decided > 0
     for name, digest in early["files"].items():
         assert appended["files"][name] == digest
@@ -93,19 +105,28 @@ def test_every_kind_of_dirt_appears_at_its_configured_rate(platform):
         assert within(counts.get(kind, 0), trials[kind], rate), (kind, counts.get(kind), trials[kind])
 
     # What the manifest counts is what is in the sources.
-    assert query("sis_source", "select count(*) from sis.erogazioni where stato = 'ANNULLATO'")[0][0] <= counts["payment_cancelled"]
+    assert (
+        query("sis_source", "select count(*) from sis.erogazioni where stato = 'ANNULLATO'")[0][0]
+        <= counts["payment_cancelled"]
+    )
     from stdnum.it import codicefiscale
 
     cfs = [r[0] for r in query("sis_source", "select codice_fiscale from sis.assistiti")]
     assert sum(not codicefiscale.is_valid(cf) for cf in cfs) == counts["sis_invalid_cf"]
-    omocodic = sum(codicefiscale.is_valid(cf) and not cf[6:8].isdigit() or (codicefiscale.is_valid(cf) and not cf[14].isdigit())
-                   for cf in cfs)
+    omocodic = sum(
+        codicefiscale.is_valid(cf) and not cf[6:8].isdigit() or (codicefiscale.is_valid(cf) and not cf[14].isdigit())
+        for cf in cfs
+    )
     assert omocodic >= counts["omocodic_cf"] * 0.5
     folder = platform.co_landing_dir() / "co"
     resent = [p for p in folder.iterdir() if re.search(r"_\d+\.csv$", p.name)]
     assert len(resent) >= counts["resent_day"] + counts["duplicate_delivery"] - 3
-    lowercase = query("partner_source", "select count(*) from partner.percorsi where codice_fiscale <> upper(codice_fiscale)")[0][0]
-    lowercase += query("partner_source", "select count(*) from partner.profilazioni where codice_fiscale <> upper(codice_fiscale)")[0][0]
+    lowercase = query(
+        "partner_source", "select count(*) from partner.percorsi where codice_fiscale <> upper(codice_fiscale)"
+    )[0][0]
+    lowercase += query(
+        "partner_source", "select count(*) from partner.profilazioni where codice_fiscale <> upper(codice_fiscale)"
+    )[0][0]
     assert lowercase > 0
     reasons = {"co_bad_cf": 0, "co_impossible_date": 0, "co_wrong_field_count": 0, "co_not_latin1": 0}
     for path in folder.iterdir():

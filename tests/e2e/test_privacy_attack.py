@@ -30,9 +30,24 @@ from florwork import config, months, quality, transform
 from florwork.generate import write
 
 MONTH = "2025-06"
-PERSONAL_ATTRIBUTES = {"sex", "gender", "age", "age_band", "birth_year", "birth_date", "citizenship",
-                       "citizenship_code", "citizenship_group", "district", "municipality", "municipality_code",
-                       "education", "education_level", "target_category", "target_category_code"}
+PERSONAL_ATTRIBUTES = {
+    "sex",
+    "gender",
+    "age",
+    "age_band",
+    "birth_year",
+    "birth_date",
+    "citizenship",
+    "citizenship_code",
+    "citizenship_group",
+    "district",
+    "municipality",
+    "municipality_code",
+    "education",
+    "education_level",
+    "target_category",
+    "target_category_code",
+}
 # Every published breakdown: its breakdown keys, its cell, its counts (the first one
 # counts the people of the cell, so it is at least 1), the nesting of its counts and the
 # totals published elsewhere for them. A new breakdown in marts must be added here.
@@ -44,7 +59,7 @@ BREAKDOWNS = {
         "totals": {
             "people_referred": "select programme, sum(people_referred) from marts.programme_funnel group by 1",
             "people_taken_in_charge": "select programme, sum(people_taken_in_charge) from marts.programme_funnel "
-                                      "group by 1",
+            "group by 1",
             "people_placed_in_work": "select programme, sum(people_hired) from marts.programme_funnel group by 1",
         },
     },
@@ -56,12 +71,15 @@ def attacked(embedded_server):
     from conftest import fresh_platform
 
     platform = fresh_platform()
-    write.generate("demo", 11, months.parse_month(MONTH), {"sis_invalid_cf": 0.03, "co_bad_cf": 0.02},
-                   progress=print)
+    write.generate("demo", 11, months.parse_month(MONTH), {"sis_invalid_cf": 0.03, "co_bad_cf": 0.02}, progress=print)
     # The CLI in a process of its own, as a user runs it: its log file is the run's log.
-    done = subprocess.run([str(Path(sys.executable).parent / "florwork"), "run", "--through", MONTH],
-                          env={**os.environ, "FLORWORK_START_MONTH": MONTH}, capture_output=True, text=True,
-                          timeout=1200)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "florwork"), "run", "--through", MONTH],
+        env={**os.environ, "FLORWORK_START_MONTH": MONTH},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     logs = sorted((config.state_dir() / "logs").glob("run-*.log"))
     quality.reset()
@@ -84,7 +102,8 @@ def readable_relations(bi: str) -> dict[tuple[str, str], dict[str, str]]:
             "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
             "where c.relkind in ('r', 'v', 'm', 'p', 'f') and n.nspname not in ('pg_catalog', 'information_schema') "
             "and n.nspname not like 'pg_toast%%' and has_schema_privilege(n.oid, 'usage') "
-            "and has_table_privilege(c.oid, 'select')").fetchall()
+            "and has_table_privilege(c.oid, 'select')"
+        ).fetchall()
     relations: dict = {}
     for schema, table, column, data_type in rows:
         relations.setdefault((schema, table), {})[column] = data_type
@@ -104,8 +123,9 @@ def person_level_attributes(bi: str) -> list[str]:
 def _bounds(cells: list, floor: int, total: int | None, upper: list) -> list[tuple[int, int]]:
     """Interval propagation over one column of one breakdown: each suppressed cell's least
     and greatest possible value given the published cells, the total and the nesting."""
-    bounds = [(v, v) if v is not None else (floor, upper[i] if upper[i] is not None else 10**9)
-              for i, v in enumerate(cells)]
+    bounds = [
+        (v, v) if v is not None else (floor, upper[i] if upper[i] is not None else 10**9) for i, v in enumerate(cells)
+    ]
     if total is None:
         return bounds
     for _ in range(10):
@@ -135,7 +155,7 @@ def recovered_cells(bi: str) -> list[str]:
             rows = conn.execute(f"select {', '.join(keys + list(spec['counts']))} from marts.{table}").fetchall()
             groups: dict = {}
             for row in rows:
-                groups.setdefault(row[:len(spec["partition"])], []).append(row)
+                groups.setdefault(row[: len(spec["partition"])], []).append(row)
             totals = {column: dict(conn.execute(sql).fetchall()) for column, sql in spec["totals"].items()}
             for index, column in enumerate(spec["counts"]):
                 position = len(keys) + index
@@ -152,7 +172,7 @@ def recovered_cells(bi: str) -> list[str]:
                     total = totals.get(column, {}).get(group[0])
                     for member, (lo, hi) in zip(members, _bounds(cells, 1 if index == 0 else 0, total, upper)):
                         if member[position] is None and lo == hi and lo > 0:
-                            found.append(f"{table} {member[:len(keys)]} {column} = {lo}")
+                            found.append(f"{table} {member[: len(keys)]} {column} = {lo}")
     return found
 
 
@@ -163,7 +183,8 @@ def employers_who_are_people(admin: str) -> tuple[set[str], set[str]]:
             "select upper(denominazione_datore), upper(regexp_replace(cf_datore, '\\s', '', 'g')) from raw.co_notices "
             "where length(regexp_replace(cf_datore, '\\s', '', 'g')) = 16 "
             "union select upper(denominazione), upper(cf_azienda) from raw.partner_aziende "
-            "where length(cf_azienda) = 16").fetchall()
+            "where length(cf_azienda) = 16"
+        ).fetchall()
     return {r[0] for r in rows if r[0]}, {r[1] for r in rows if r[1]}
 
 
@@ -174,8 +195,10 @@ def published_person_employers(bi: str, names: set[str], cfs: set[str]) -> list[
             for column, data_type in columns.items():
                 if not data_type.startswith(("text", "character")):
                     continue
-                hit = conn.execute(f'select "{column}" from "{schema}"."{table}" where upper("{column}") = any(%s) '
-                                   "limit 1", (sorted(names | cfs),)).fetchone()
+                hit = conn.execute(
+                    f'select "{column}" from "{schema}"."{table}" where upper("{column}") = any(%s) limit 1',
+                    (sorted(names | cfs),),
+                ).fetchone()
                 if hit:
                     found.append(f"{schema}.{table}.{column}: {hit[0]}")
     return found
@@ -192,8 +215,12 @@ def test_a_curious_bi_user_finds_nothing_and_would_without_the_rules(attacked):
         conn.execute("select * from marts_restricted.dim_people limit 1")
     assert recovered_cells(bi) == []
     assert published_person_employers(bi, names, cfs) == []
-    assert query("warehouse", "select count(*) from marts.dim_employers where employer_is_person "
-                              "and employer_name is null")[0][0] > 0
+    assert (
+        query(
+            "warehouse", "select count(*) from marts.dim_employers where employer_is_person and employer_name is null"
+        )[0][0]
+        > 0
+    )
 
     # An analyst under a data-processing agreement reads the person-level attributes.
     with psycopg.connect(admin, autocommit=True) as wh:
@@ -212,15 +239,24 @@ def test_a_curious_bi_user_finds_nothing_and_would_without_the_rules(attacked):
         wh.execute("create table marts.employer_names as select denominazione_datore from raw.co_notices")
         wh.execute("grant select on marts.employer_names to bi_reader")
     try:
-        assert person_level_attributes(bi) == ["marts.dim_people: age_band, citizenship_group, district, "
-                                               "education_level, sex, target_category"]
+        assert person_level_attributes(bi) == [
+            "marts.dim_people: age_band, citizenship_group, district, education_level, sex, target_category"
+        ]
         assert published_person_employers(bi, names, cfs)
     finally:
         with psycopg.connect(admin, autocommit=True) as wh:
             wh.execute("drop table marts.dim_people, marts.employer_names")
     through = months.parse_month(MONTH)
-    transform.run_dbt("run", through, ["--select", "outcomes_by_group", "--vars",
-                                       f"{{through_month: '{through.isoformat()}', complementary_suppression: false}}"])
+    transform.run_dbt(
+        "run",
+        through,
+        [
+            "--select",
+            "outcomes_by_group",
+            "--vars",
+            f"{{through_month: '{through.isoformat()}', complementary_suppression: false}}",
+        ],
+    )
     try:
         assert recovered_cells(bi), "without complementary suppression a suppressed cell is the total less the others"
     finally:
@@ -231,11 +267,18 @@ def test_a_curious_bi_user_finds_nothing_and_would_without_the_rules(attacked):
 def personal_strings(admin: str) -> dict[str, set[str]]:
     """What the test data holds that is personal, as raw and quarantine hold it."""
     with psycopg.connect(admin, autocommit=True) as wh:
-        people = wh.execute("select upper(codice_fiscale), upper(cognome || ' ' || nome), upper(nome || ' ' || cognome), "
-                            "data_nascita from raw.sis_assistiti").fetchall()
-        quarantined = {r[0] for r in wh.execute(
-            "select upper(row_data->>'codice_fiscale') from quarantine.source_rows "
-            "where row_data ? 'codice_fiscale'").fetchall() if r[0]}
+        people = wh.execute(
+            "select upper(codice_fiscale), upper(cognome || ' ' || nome), upper(nome || ' ' || cognome), "
+            "data_nascita from raw.sis_assistiti"
+        ).fetchall()
+        quarantined = {
+            r[0]
+            for r in wh.execute(
+                "select upper(row_data->>'codice_fiscale') from quarantine.source_rows "
+                "where row_data ? 'codice_fiscale'"
+            ).fetchall()
+            if r[0]
+        }
         notes = {r[0] for r in wh.execute("select note from raw.partner_profilazioni where length(note) > 20")}
     names, employer_cfs = employers_who_are_people(admin)
     return {
@@ -257,21 +300,28 @@ def test_nothing_personal_outside_raw_quarantine_logs_or_docs(attacked):
     with psycopg.connect(admin, autocommit=True) as wh:
         columns = wh.execute(
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            "where table_schema not in ('raw', 'quarantine', 'pg_catalog', 'information_schema', 'pg_toast')").fetchall()
+            "where table_schema not in ('raw', 'quarantine', 'pg_catalog', 'information_schema', 'pg_toast')"
+        ).fetchall()
         leaks = []
         text_values = sorted(found["cf"] | found["name"] | found["note"])
         for schema, table, column, data_type in columns:
             target = f'"{schema}"."{table}"'
             if data_type in ("text", "character varying", "character"):
-                hit = wh.execute(f'select "{column}" from {target} where upper("{column}") = any(%s) limit 1',
-                                 ([v.upper() for v in text_values],)).fetchone()
+                hit = wh.execute(
+                    f'select "{column}" from {target} where upper("{column}") = any(%s) limit 1',
+                    ([v.upper() for v in text_values],),
+                ).fetchone()
             elif data_type in ("json", "jsonb"):
-                hit = wh.execute(f'select left("{column}"::text, 80) from {target} t where exists (select from '
-                                 f'unnest(%s::text[]) v where upper(t."{column}"::text) like \'%%\' || v || \'%%\') limit 1',
-                                 (sorted(found["cf"] | found["name"]),)).fetchone()
+                hit = wh.execute(
+                    f'select left("{column}"::text, 80) from {target} t where exists (select from '
+                    f"unnest(%s::text[]) v where upper(t.\"{column}\"::text) like '%%' || v || '%%') limit 1",
+                    (sorted(found["cf"] | found["name"]),),
+                ).fetchone()
             elif data_type == "date":
-                hit = wh.execute(f'select "{column}" from {target} where "{column}"::text = any(%s) limit 1',
-                                 (sorted(found["birth_date"]),)).fetchone()
+                hit = wh.execute(
+                    f'select "{column}" from {target} where "{column}"::text = any(%s) limit 1',
+                    (sorted(found["birth_date"]),),
+                ).fetchone()
             else:
                 continue
             if hit:
@@ -279,8 +329,12 @@ def test_nothing_personal_outside_raw_quarantine_logs_or_docs(attacked):
     assert leaks == []
 
     # The logs (the run's, Airflow's, dbt's), GX's validation store and its data docs.
-    files = [log, *(config.state_dir() / "dbt" / "logs").rglob("*.log"), *quality.gx_dir().rglob("*"),
-             *(Path(config.state_dir()) / "airflow" / "logs").rglob("*")]
+    files = [
+        log,
+        *(config.state_dir() / "dbt" / "logs").rglob("*.log"),
+        *quality.gx_dir().rglob("*"),
+        *(Path(config.state_dir()) / "airflow" / "logs").rglob("*"),
+    ]
     files = [f for f in files if f.is_file() and f.suffix in (".log", ".json", ".html", "")]
     docs = [f for f in files if f.suffix == ".html"]
     assert docs and log.stat().st_size > 0

@@ -14,12 +14,15 @@ def test_a_month_without_a_rule_stops_the_build(platform, tmp_path, monkeypatch)
     shutil.copy(EXAMPLE / "budget_targets.csv", seeds / "budget_targets.csv")
     (seeds / "reinvestment_rules.csv").write_text(
         "rule_version,valid_from,baseline_months,min_employed_days,max_counted_months,lower_threshold,"
-        "upper_threshold,efficiency_share,innovation_share\n2025-2,2025-06-01,6,15,12,0.5,1.0,0.75,1.0\n")
+        "upper_threshold,efficiency_share,innovation_share\n2025-2,2025-06-01,6,15,12,0.5,1.0,0.75,1.0\n"
+    )
     monkeypatch.setenv("FLORWORK_SEEDS_DIR", str(seeds))
     sources.load_dataset(EXAMPLE)
     january = months.parse_month("2025-01")
     for source in ("sis", "partner"):
         databases.extract_source(source, months.month_cutoff(january))
     co_files.load_co_files(months.next_month(january))
-    with pytest.raises(transform.DbtFailed, match="rule_in_force_for_every_budget_month.*no reinvestment rule in force"):
+    with pytest.raises(
+        transform.DbtFailed, match="rule_in_force_for_every_budget_month.*no reinvestment rule in force"
+    ):
         transform.run_dbt("build", january)

@@ -48,25 +48,36 @@ def test_each_run_published_the_example_figures(example_run):
     # published, with the data known then, the same figures.
     assert published("marts.budget_runs") == expected_rows()
     assert query("warehouse", "select count(*) from marts.budget_runs where supersedes_run_id is not null") == [(0,)]
-    assert query("warehouse", "select distinct rule_version, code_version <> '', "
-                              "data_cutoff = (month + interval '1 month')::timestamp at time zone 'Europe/Rome' "
-                              "from marts.budget_runs") == [("2024-1", True, True)]
+    assert query(
+        "warehouse",
+        "select distinct rule_version, code_version <> '', "
+        "data_cutoff = (month + interval '1 month')::timestamp at time zone 'Europe/Rome' "
+        "from marts.budget_runs",
+    ) == [("2024-1", True, True)]
 
 
 def test_co_resolution_of_the_example(example_run):
     # Carla's internship is not employment and her cancelled hiring is gone; Elena's
     # hiring carries its corrected start; Bruno's relationship ends at its termination.
-    rel = query("warehouse", "select count(*) filter (where is_employment), count(*) filter (where is_internship) "
-                             "from intermediate.int_employment_relationships_resolved")
+    rel = query(
+        "warehouse",
+        "select count(*) filter (where is_employment), count(*) filter (where is_internship) "
+        "from intermediate.int_employment_relationships_resolved",
+    )
     assert rel == [(4, 1)]
-    assert query("warehouse", "select start_date::text, end_date::text from intermediate.int_employment_relationships_resolved "
-                              "where relationship_id in ('CO900009', 'CO900002') order by relationship_id") == [
-        ("2025-03-20", "2025-08-10"), ("2025-06-16", "2025-12-31")]
+    assert query(
+        "warehouse",
+        "select start_date::text, end_date::text from intermediate.int_employment_relationships_resolved "
+        "where relationship_id in ('CO900009', 'CO900002') order by relationship_id",
+    ) == [("2025-03-20", "2025-08-10"), ("2025-06-16", "2025-12-31")]
 
 
 def test_every_batch_reconciles(example_run):
-    assert query("warehouse", "select count(*) from ops.batches where status = 'done' "
-                              "and rows_received <> rows_loaded + rows_duplicate + rows_quarantined") == [(0,)]
+    assert query(
+        "warehouse",
+        "select count(*) from ops.batches where status = 'done' "
+        "and rows_received <> rows_loaded + rows_duplicate + rows_quarantined",
+    ) == [(0,)]
     assert query("warehouse", "select count(*) from raw.co_notices") == [(10,)]
 
 
@@ -87,12 +98,19 @@ def test_report_of_the_last_run(example_run):
 def test_running_again_duplicates_nothing(example_run):
     _, _, log = example_run
     before = query("warehouse", "select count(*) from marts.budget_runs")
-    raw_before = query("warehouse", "select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) "
-                                    "from raw.sis_erogazioni")
+    raw_before = query(
+        "warehouse",
+        "select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) from raw.sis_erogazioni",
+    )
     assert runner.run(THROUGH, progress=print, log_path=log) == []
     assert query("warehouse", "select count(*) from marts.budget_runs") == before
-    assert query("warehouse", "select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) "
-                              "from raw.sis_erogazioni") == raw_before
+    assert (
+        query(
+            "warehouse",
+            "select count(*), md5(string_agg(_row_checksum, ',' order by _row_checksum)) from raw.sis_erogazioni",
+        )
+        == raw_before
+    )
     again = budget.publish(THROUGH, budget.latest_build()["data_cutoff"])
     assert [r["status"] for r in again] == ["unchanged"]
     assert query("warehouse", "select count(*) from marts.budget_runs") == before
@@ -101,9 +119,11 @@ def test_running_again_duplicates_nothing(example_run):
 def test_published_rows_are_append_only(example_run):
     platform, _, _ = example_run
     with psycopg.connect(platform.connection_uri("warehouse"), autocommit=True) as wh:
-        for statement in ("update marts.budget_runs set r_ytd = 9 where month = '2025-12-01'",
-                          "delete from marts.budget_runs where month = '2025-12-01'",
-                          "truncate marts.budget_runs"):
+        for statement in (
+            "update marts.budget_runs set r_ytd = 9 where month = '2025-12-01'",
+            "delete from marts.budget_runs where month = '2025-12-01'",
+            "truncate marts.budget_runs",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                 wh.execute(statement)
     assert published("marts.budget_runs") == expected_rows()
@@ -113,14 +133,18 @@ def test_changed_figures_supersede_the_published_ones(example_run):
     platform, _, _ = example_run
     # Late data changes December's recomputed figures (simulated on the mart itself).
     with psycopg.connect(platform.connection_uri("warehouse"), autocommit=True) as wh:
-        wh.execute("update marts.budget_monthly set realised_savings_eur = 900, realised_savings_ytd_eur = 10300, "
-                   "r_ytd = 0.5202, reinvest_efficiency_eur = 300, not_reinvested_eur = 10000 "
-                   "where month = '2025-12-01'")
+        wh.execute(
+            "update marts.budget_monthly set realised_savings_eur = 900, realised_savings_ytd_eur = 10300, "
+            "r_ytd = 0.5202, reinvest_efficiency_eur = 300, not_reinvested_eur = 10000 "
+            "where month = '2025-12-01'"
+        )
     first = query("warehouse", "select run_id from marts.budget_runs where month = '2025-12-01'")[0][0]
     rows = budget.publish(THROUGH, budget.latest_build()["data_cutoff"])
     assert rows[0]["status"] == "superseding" and rows[0]["supersedes_run_id"] == first
-    latest = query("warehouse", "select run_id, r_ytd::text, supersedes_run_id from marts.budget_runs_latest "
-                                "where month = '2025-12-01'")
+    latest = query(
+        "warehouse",
+        "select run_id, r_ytd::text, supersedes_run_id from marts.budget_runs_latest where month = '2025-12-01'",
+    )
     assert latest == [(rows[0]["run_id"], "0.5202", first)]
     assert query("warehouse", "select count(*) from marts.budget_runs where month = '2025-12-01'") == [(2,)]
 
@@ -129,26 +153,38 @@ def test_no_personal_data_outside_raw_and_quarantine(example_run):
     """Scan every table and view outside raw and quarantine for a CF, name or birth date."""
     with (EXAMPLE / "sis_assistiti.csv").open() as handle:
         people = list(csv.DictReader(handle))
-    needles = {p["codice_fiscale"] for p in people} | {p["cognome"] for p in people} | {
-        p["nome"] for p in people} | {p["data_nascita"] for p in people}
-    relations = query("warehouse", "select table_schema, table_name from information_schema.tables "
-                                   "where table_schema not in ('raw', 'quarantine', 'pg_catalog', 'information_schema')")
+    needles = (
+        {p["codice_fiscale"] for p in people}
+        | {p["cognome"] for p in people}
+        | {p["nome"] for p in people}
+        | {p["data_nascita"] for p in people}
+    )
+    relations = query(
+        "warehouse",
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema not in ('raw', 'quarantine', 'pg_catalog', 'information_schema')",
+    )
     assert len(relations) > 20
     found = []
     for schema, table in relations:
-        text = query("warehouse", f'select coalesce(string_agg(t::text, chr(10)), \'\') from "{schema}"."{table}" t')[0][0]
+        text = query("warehouse", f'select coalesce(string_agg(t::text, chr(10)), \'\') from "{schema}"."{table}" t')[
+            0
+        ][0]
         found += [f"{schema}.{table}: {n}" for n in needles if n in text]
     assert found == []
 
 
 def test_the_same_cf_gets_one_person_key(example_run):
     """SIS, the CO files and the partner's platform name the five people by CF: one key each."""
-    keys = query("warehouse", """
+    keys = query(
+        "warehouse",
+        """
         select p.person_key, count(distinct n.notice_id) > 0, count(distinct a.assessment_id) > 0
         from staging.stg_social_services__people p
         left join staging.stg_employment_centres__notices n using (person_key)
         left join staging.stg_partner__assessments a using (person_key)
-        group by p.person_key""")
+        group by p.person_key""",
+    )
     assert len(keys) == 5 and all(in_co and in_partner for _, in_co, in_partner in keys)
 
 
@@ -159,12 +195,20 @@ def test_a_bi_login_reads_every_mart_and_nothing_else(example_run):
         wh.execute("drop role if exists bi_test_user")
         wh.execute("create role bi_test_user login")
         wh.execute("grant bi_reader to bi_test_user")
-        relations = wh.execute("select table_schema, table_name from information_schema.tables "
-                               "where table_schema not in ('pg_catalog', 'information_schema')").fetchall()
+        relations = wh.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema not in ('pg_catalog', 'information_schema')"
+        ).fetchall()
     marts = [r for r in relations if r[0] == "marts"]
     others = [r for r in relations if r[0] != "marts"]
-    assert {"budget_monthly", "budget_runs", "budget_runs_latest", "fct_journeys", "fct_participant_months",
-            "programme_funnel"} <= {t for _, t in marts}
+    assert {
+        "budget_monthly",
+        "budget_runs",
+        "budget_runs_latest",
+        "fct_journeys",
+        "fct_participant_months",
+        "programme_funnel",
+    } <= {t for _, t in marts}
     assert {s for s, _ in others} >= {"raw", "quarantine", "ops", "staging", "intermediate", "reference"}
     bi_uri = admin.replace("postgresql://postgres@", "postgresql://bi_test_user@")
     with psycopg.connect(bi_uri, autocommit=True) as bi:
@@ -187,9 +231,18 @@ def test_a_bi_login_reads_every_mart_and_nothing_else(example_run):
         wh.execute("drop table marts.future_mart")
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--enable-logging=stderr", "--v=0"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 def _open_in_chromium(page, tmp_path, shot_name: str):
@@ -201,13 +254,28 @@ def _open_in_chromium(page, tmp_path, shot_name: str):
     if browser is None:
         pytest.fail("Chromium is not installed: `make test` installs Debian's chromium; install it to run this test")
     profile = tmp_path / f"profile-{shot_name}"
-    dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr, dom.stderr[-2000:]
     shot = tmp_path / f"{shot_name}.png"
-    taken = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
-                            "--window-size=1200,2400", page.as_uri()], capture_output=True, text=True, timeout=120)
+    taken = subprocess.run(
+        [
+            browser,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1200,2400",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr[-2000:]
     shutil.copyfile(shot, page.parent / f"screenshot_{shot_name}.png")  # kept with the reports
     return dom.stdout
@@ -238,8 +306,9 @@ def test_the_report_renders_in_a_real_browser_and_as_pdf(example_run, tmp_path, 
 
     text = "".join(p.extract_text() for p in pypdf.PdfReader(page.with_suffix(".pdf")).pages)
     assert all(f in text for f in formatted), "the PDF shows every month's R"
-    december = query("warehouse", "select reinvest_efficiency_eur from marts.budget_runs_latest "
-                                  "where month = '2025-12-01'")[0][0]
+    december = query(
+        "warehouse", "select reinvest_efficiency_eur from marts.budget_runs_latest where month = '2025-12-01'"
+    )[0][0]
     efficiency = report.Formats(lang).eur(december)
     # Chromium's DOM writes a no-break space as &nbsp;
     assert efficiency.replace("\xa0", "&nbsp;") in dom

@@ -43,16 +43,25 @@ def test_the_theoretical_cost_example_through_the_pipeline(platform, theoretical
     columns = list(expected_rows()[0])
     rows = query("warehouse", f"select {', '.join(columns)} from marts.budget_monthly order by programme, month")
     assert [dict(zip(columns, map(str, row))) for row in rows] == expected_rows()
-    december = query("warehouse", "select r_ytd::text, tier, reinvest_efficiency_eur::text, rule_version "
-                                  "from marts.budget_runs where month = '2025-12-01'")
+    december = query(
+        "warehouse",
+        "select r_ytd::text, tier, reinvest_efficiency_eur::text, rule_version "
+        "from marts.budget_runs where month = '2025-12-01'",
+    )
     assert december == [("0.6808", "B", "2685.00", "2025-2")]
-    methods = query("warehouse", "select baseline_method, min(month)::text, max(month)::text "
-                                 "from marts.fct_participant_months where month >= '2025-01-01' group by 1 order by 1")
+    methods = query(
+        "warehouse",
+        "select baseline_method, min(month)::text, max(month)::text "
+        "from marts.fct_participant_months where month >= '2025-01-01' group by 1 order by 1",
+    )
     assert methods == [("PAID_BENEFITS", "2025-01-01", "2025-06-01"), ("THEORETICAL_COST", "2025-07-01", "2025-12-01")]
 
     # Dario is NEET: without NEET's cost for rule 2025-2 the build stops and says so.
     costs = theoretical_seeds / "theoretical_costs.csv"
     costs.write_text("".join(line for line in costs.read_text().splitlines(keepends=True) if ",NEET," not in line))
-    with pytest.raises(transform.DbtFailed, match=r"target category NEET \(SIS categoria_target NEET\) "
-                                                  r"under rule version 2025-2"):
+    with pytest.raises(
+        transform.DbtFailed,
+        match=r"target category NEET \(SIS categoria_target NEET\) "
+        r"under rule version 2025-2",
+    ):
         transform.run_dbt("build", months.parse_month("2025-12"), ["--full-refresh"])

@@ -34,8 +34,7 @@ from florwork.generate import write
 
 pytestmark = pytest.mark.slow
 
-DAG_IDS = ("extract_social_services", "extract_partner", "load_co_files", "transform_warehouse",
-           "run_monthly_budget")
+DAG_IDS = ("extract_social_services", "extract_partner", "load_co_files", "transform_warehouse", "run_monthly_budget")
 EXTRACTIONS = DAG_IDS[:3]
 METADATA_DB = "airflow_scheduled"
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -51,29 +50,32 @@ def _free_port() -> int:
 def scheduler_env(home: Path) -> dict:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": config.sqlalchemy_url(config.embedded_uri(METADATA_DB),
-                                                                     driver="psycopg2"),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(config.dags_dir()),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.project_root() / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Rome",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-        "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "FLORWORK_SENSOR_POKE_SECONDS": "5",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": config.sqlalchemy_url(
+                config.embedded_uri(METADATA_DB), driver="psycopg2"
+            ),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(config.dags_dir()),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.project_root() / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Rome",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+            "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "FLORWORK_SENSOR_POKE_SECONDS": "5",
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -95,8 +97,9 @@ def airflow_components(env, log_dir: Path):
     try:
         for component in ("api-server", "scheduler", "dag-processor", "triggerer"):
             log = (log_dir / f"{component}.log").open("wb")
-            procs[component] = subprocess.Popen([AIRFLOW, component], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+            procs[component] = subprocess.Popen(
+                [AIRFLOW, component], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         yield procs
     finally:
         for proc in procs.values():
@@ -125,21 +128,27 @@ def wait_for(what: str, condition, procs, log_dir: Path, timeout: float = 900, e
     while time.monotonic() < deadline:
         for name, proc in procs.items():
             if proc.poll() is not None:
-                pytest.fail(f"airflow {name} exited ({proc.returncode}) while waiting for {what}:\n"
-                            + (log_dir / f"{name}.log").read_text(errors="replace")[-4000:])
+                pytest.fail(
+                    f"airflow {name} exited ({proc.returncode}) while waiting for {what}:\n"
+                    + (log_dir / f"{name}.log").read_text(errors="replace")[-4000:]
+                )
         if condition():
             return
         time.sleep(every)
     runs = metadata("select dag_id, run_id, state from dag_run order by dag_id, run_id")
-    tasks = metadata("select dag_id, task_id, run_id, state from task_instance where state <> 'success' "
-                     "order by dag_id, run_id")
-    pytest.fail(f"timed out waiting for {what}\nruns: {runs}\nunfinished tasks: {tasks[:40]}\n"
-                + (log_dir / "scheduler.log").read_text(errors="replace")[-3000:])
+    tasks = metadata(
+        "select dag_id, task_id, run_id, state from task_instance where state <> 'success' order by dag_id, run_id"
+    )
+    pytest.fail(
+        f"timed out waiting for {what}\nruns: {runs}\nunfinished tasks: {tasks[:40]}\n"
+        + (log_dir / "scheduler.log").read_text(errors="replace")[-3000:]
+    )
 
 
 def runs(dag_id: str, state: str | None = None) -> int:
-    return metadata("select count(*) from dag_run where dag_id = %s and (%s::text is null or state = %s)",
-                    (dag_id, state, state))[0][0]
+    return metadata(
+        "select count(*) from dag_run where dag_id = %s and (%s::text is null or state = %s)", (dag_id, state, state)
+    )[0][0]
 
 
 def budget_months_due() -> list:
@@ -150,21 +159,32 @@ def budget_months_due() -> list:
 
 
 def failed_tasks() -> list[tuple]:
-    current = metadata("select dag_id, task_id, run_id, state::text from task_instance "
-                       "where state in ('failed', 'upstream_failed', 'up_for_retry')")
-    earlier = metadata("select dag_id, task_id, run_id, state::text from task_instance_history "
-                       "where state in ('failed', 'upstream_failed', 'up_for_retry')")
+    current = metadata(
+        "select dag_id, task_id, run_id, state::text from task_instance "
+        "where state in ('failed', 'upstream_failed', 'up_for_retry')"
+    )
+    earlier = metadata(
+        "select dag_id, task_id, run_id, state::text from task_instance_history "
+        "where state in ('failed', 'upstream_failed', 'up_for_retry')"
+    )
     return current + earlier
 
 
 def warehouse_state() -> dict:
     """What a round may not change: raw rows, quarantine, the ledger's loads, budget runs."""
-    tables = [r[0] for r in query("warehouse", "select c.relname from pg_class c join pg_namespace n "
-                                               "on n.oid = c.relnamespace where n.nspname = 'raw' and c.relkind = 'p' "
-                                               "or (n.nspname = 'raw' and c.relname = 'co_notices')")]
+    tables = [
+        r[0]
+        for r in query(
+            "warehouse",
+            "select c.relname from pg_class c join pg_namespace n "
+            "on n.oid = c.relnamespace where n.nspname = 'raw' and c.relkind = 'p' "
+            "or (n.nspname = 'raw' and c.relname = 'co_notices')",
+        )
+    ]
     state = {t: query("warehouse", f"select count(*) from raw.{t}")[0][0] for t in sorted(tables)}
-    state["quarantine"] = query("warehouse", "select (select count(*) from quarantine.source_rows), "
-                                             "(select count(*) from quarantine.co_rows)")[0]
+    state["quarantine"] = query(
+        "warehouse", "select (select count(*) from quarantine.source_rows), (select count(*) from quarantine.co_rows)"
+    )[0]
     state["loaded"] = query("warehouse", "select coalesce(sum(rows_loaded), 0) from ops.batches")[0][0]
     state["budget_runs"] = query("warehouse", f"select run_id, {FIGURES} from marts.budget_runs order by run_id")
     return state
@@ -175,7 +195,9 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
     # The budget office's targets for the first quarter only: the catch-up skips the rest.
     targets = config.seeds_dir() / "budget_targets.csv"
     lines = targets.read_text().splitlines()
-    targets.write_text("\n".join([lines[0], *[line for line in lines[1:] if line.split(",")[1] <= "2025-03-01"]]) + "\n")
+    targets.write_text(
+        "\n".join([lines[0], *[line for line in lines[1:] if line.split(",")[1] <= "2025-03-01"]]) + "\n"
+    )
 
     # What `florwork run` publishes for the same data.
     runner.run(months.parse_month("2025-03"), progress=print, log_path=tmp_path / "florwork-run.log")
@@ -198,17 +220,31 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     with airflow_components(env, log_dir) as procs:
-        wait_for("the DAGs to be parsed", lambda: metadata("select count(*) from dag where dag_id = any(%s) "
-                                                           "and not is_stale", (list(DAG_IDS),))[0][0] == 5,
-                 procs, log_dir, timeout=300)
+        wait_for(
+            "the DAGs to be parsed",
+            lambda: (
+                metadata("select count(*) from dag where dag_id = any(%s) and not is_stale", (list(DAG_IDS),))[0][0]
+                == 5
+            ),
+            procs,
+            log_dir,
+            timeout=300,
+        )
         airflow(env, "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^(" + "|".join(DAG_IDS) + ")$")
 
         due = budget_months_due()
-        wait_for("the first round and the budget catch-up",
-                 lambda: all(runs(d, "success") == 1 for d in (*EXTRACTIONS, "transform_warehouse"))
-                 and runs("run_monthly_budget", "success") == len(due)
-                 or bool(metadata("select 1 from dag_run where state = 'failed'")),
-                 procs, log_dir, timeout=1500, every=5)
+        wait_for(
+            "the first round and the budget catch-up",
+            lambda: (
+                all(runs(d, "success") == 1 for d in (*EXTRACTIONS, "transform_warehouse"))
+                and runs("run_monthly_budget", "success") == len(due)
+                or bool(metadata("select 1 from dag_run where state = 'failed'"))
+            ),
+            procs,
+            log_dir,
+            timeout=1500,
+            every=5,
+        )
         assert failed_tasks() == []
         assert metadata("select count(*) from dag_run where state = 'failed'") == [(0,)]
         assert runs("transform_warehouse") == 1, "one build per completed extraction round"
@@ -224,8 +260,10 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
         assert [r for r in scheduled if r[2] == last] == [r for r in by_florwork_run if r[2] == last]
         assert scheduled == final_figures
         target_months = budget.target_months()
-        skipped = metadata("select count(*) from task_instance where dag_id = 'run_monthly_budget' "
-                           "and task_id = 'publish_budget_run' and state = 'skipped'")[0][0]
+        skipped = metadata(
+            "select count(*) from task_instance where dag_id = 'run_monthly_budget' "
+            "and task_id = 'publish_budget_run' and state = 'skipped'"
+        )[0][0]
         assert skipped == len([m for m in due if m not in target_months]), "months without a target are skipped"
         assert list((config.reports_dir()).glob("2025-03/budget_*.html"))
 
@@ -233,8 +271,16 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
         before = warehouse_state()
         for dag_id in EXTRACTIONS:
             airflow(env, "dags", "trigger", dag_id)
-        wait_for("the second round", lambda: all(runs(d, "success") == 2 for d in (*EXTRACTIONS, "transform_warehouse"))
-                 or bool(metadata("select 1 from dag_run where state = 'failed'")), procs, log_dir, timeout=900)
+        wait_for(
+            "the second round",
+            lambda: (
+                all(runs(d, "success") == 2 for d in (*EXTRACTIONS, "transform_warehouse"))
+                or bool(metadata("select 1 from dag_run where state = 'failed'"))
+            ),
+            procs,
+            log_dir,
+            timeout=900,
+        )
         assert failed_tasks() == []
         assert runs("transform_warehouse") == 2
         assert warehouse_state() == before

@@ -30,8 +30,9 @@ def fixture(suite: str) -> dict:
 
 
 def expectations(suite: str, level: str) -> set[str]:
-    return {e["meta"]["reason"] for e in quality.load_suite_definition(suite)["expectations"]
-            if e["meta"]["level"] == level}
+    return {
+        e["meta"]["reason"] for e in quality.load_suite_definition(suite)["expectations"] if e["meta"]["level"] == level
+    }
 
 
 def test_every_suite_has_a_fixture_with_a_bad_row_for_each_row_expectation():
@@ -50,10 +51,27 @@ def _land(wh, suite: str, rows: list[dict]) -> tuple[str, str, int]:
     if source == "co":
         wh.execute(sqlfiles.text("florwork.extract.co_files", "landing.sql"))
         wh.execute("truncate raw.landing_co_notices")
-        columns = [*contracts.co_column_names(), "_batch_id", "_file_name", "_line_number", "_row_checksum",
-                   "_cf_valid", "_raw_line"]
-        values = [[*(r[c] for c in contracts.co_column_names()), batch_id, "CO_20250201.csv", n, checksums[n],
-                   codicefiscale.is_valid(r["cf_lavoratore"]), "line"] for n, r in enumerate(rows)]
+        columns = [
+            *contracts.co_column_names(),
+            "_batch_id",
+            "_file_name",
+            "_line_number",
+            "_row_checksum",
+            "_cf_valid",
+            "_raw_line",
+        ]
+        values = [
+            [
+                *(r[c] for c in contracts.co_column_names()),
+                batch_id,
+                "CO_20250201.csv",
+                n,
+                checksums[n],
+                codicefiscale.is_valid(r["cf_lavoratore"]),
+                "line",
+            ]
+            for n, r in enumerate(rows)
+        ]
         relation, key = "raw.landing_co_notices", "id_comunicazione"
     else:
         table = contracts.table(source, name)
@@ -63,8 +81,9 @@ def _land(wh, suite: str, rows: list[dict]) -> tuple[str, str, int]:
         values = [[*(r[c] for c in table.column_names), checksums[n], batch_id] for n, r in enumerate(rows)]
         relation, key = landing.landing_name(table), table.primary_key
     target = sql.Identifier(*relation.split("."))
-    with wh.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(
-            target, sql.SQL(", ").join(map(sql.Identifier, columns)))) as cp:
+    with wh.cursor().copy(
+        sql.SQL("copy {} ({}) from stdin").format(target, sql.SQL(", ").join(map(sql.Identifier, columns)))
+    ) as cp:
         for value in values:
             cp.write_row(value)
     if source != "co":
@@ -74,10 +93,16 @@ def _land(wh, suite: str, rows: list[dict]) -> tuple[str, str, int]:
 
 
 def _failures(wh, relation: str, key: str) -> dict[str, list[str]]:
-    return {str(k): sorted(reasons) for k, reasons in wh.execute(sql.SQL(
-        "select l.{key}, array_agg(f.reason) from raw.landing_failures f join {landing} l "
-        "on l._landing_row_id = f.row_id where f.relation = %s group by l.{key}").format(
-            key=sql.Identifier(key), landing=sql.Identifier(*relation.split("."))), (relation,))}
+    return {
+        str(k): sorted(reasons)
+        for k, reasons in wh.execute(
+            sql.SQL(
+                "select l.{key}, array_agg(f.reason) from raw.landing_failures f join {landing} l "
+                "on l._landing_row_id = f.row_id where f.relation = %s group by l.{key}"
+            ).format(key=sql.Identifier(key), landing=sql.Identifier(*relation.split("."))),
+            (relation,),
+        )
+    }
 
 
 def _bad_rows(suite: str) -> list[dict]:
@@ -105,19 +130,21 @@ def test_good_rows_pass_and_each_bad_row_fails_with_its_reason(platform, suite):
     spec = fixture(suite)
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         relation, key, batch_id = _land(wh, suite, spec["good"])
-        assert quality.validate_landing(suite, relation, batch_id, key_column="_landing_row_id",
-                                        rows=len(spec["good"])) == 0
+        assert (
+            quality.validate_landing(suite, relation, batch_id, key_column="_landing_row_id", rows=len(spec["good"]))
+            == 0
+        )
         assert _failures(wh, relation, key) == {}
 
         bad = _bad_rows(suite)
         relation, key, batch_id = _land(wh, suite, spec["good"] + bad)
-        failing = quality.validate_landing(suite, relation, batch_id, key_column="_landing_row_id",
-                                           rows=len(spec["good"]) + len(bad))
+        failing = quality.validate_landing(
+            suite, relation, batch_id, key_column="_landing_row_id", rows=len(spec["good"]) + len(bad)
+        )
         expected = {str(row[key]): [case["reason"]] for row, case in zip(bad, spec["bad"])}
         assert _failures(wh, relation, key) == expected
         assert failing == len(bad)
-        stored = wh.execute("select success from ops.validation_results where batch_id = %s",
-                            (batch_id,)).fetchall()
+        stored = wh.execute("select success from ops.validation_results where batch_id = %s", (batch_id,)).fetchall()
         assert stored == [(False,)]
 
 

@@ -9,9 +9,17 @@ VALID_CF = "MMFRDF75C25G846C"
 
 def line(**overrides):
     values = dict.fromkeys(parse.COLUMNS, "")
-    values.update(id_comunicazione="CO1", tipo_evento="ASSUNZIONE", data_invio="06/02/2025",
-                  cf_lavoratore=VALID_CF, tipo_contratto="A.01.00", data_inizio="05/02/2025",
-                  orario="PT", ore_settimanali="20,5", denominazione_datore="Società Città Verde")
+    values.update(
+        id_comunicazione="CO1",
+        tipo_evento="ASSUNZIONE",
+        data_invio="06/02/2025",
+        cf_lavoratore=VALID_CF,
+        tipo_contratto="A.01.00",
+        data_inizio="05/02/2025",
+        orario="PT",
+        ore_settimanali="20,5",
+        denominazione_datore="Società Città Verde",
+    )
     values.update(overrides)
     return ";".join(values[c] for c in parse.COLUMNS)
 
@@ -35,15 +43,18 @@ def test_omocodic_cf_is_valid_and_bad_check_character_is_not():
     assert parse.parse_line(line(cf_lavoratore=VALID_CF[:-1] + "A"))["_cf_valid"] is False
 
 
-@pytest.mark.parametrize("overrides, reason", [
-    ({"data_inizio": "31/02/2025"}, "impossible date"),
-    ({"data_invio": "2025-02-06"}, "not a dd/mm/yyyy date"),
-    ({"ore_settimanali": "20.5"}, "not a decimal with a comma"),
-    ({"id_comunicazione": ""}, "id_comunicazione is empty"),
-    ({"tipo_evento": "PROROGA", "id_comunicazione_rif": ""}, "required for PROROGA"),
-    ({"tipo_evento": "CESSAZIONE", "id_comunicazione_rif": "CO0"}, "data_cessazione is empty"),
-    ({"id_comunicazione_rif": "CO0"}, "must be empty for ASSUNZIONE"),
-])
+@pytest.mark.parametrize(
+    "overrides, reason",
+    [
+        ({"data_inizio": "31/02/2025"}, "impossible date"),
+        ({"data_invio": "2025-02-06"}, "not a dd/mm/yyyy date"),
+        ({"ore_settimanali": "20.5"}, "not a decimal with a comma"),
+        ({"id_comunicazione": ""}, "id_comunicazione is empty"),
+        ({"tipo_evento": "PROROGA", "id_comunicazione_rif": ""}, "required for PROROGA"),
+        ({"tipo_evento": "CESSAZIONE", "id_comunicazione_rif": "CO0"}, "data_cessazione is empty"),
+        ({"id_comunicazione_rif": "CO0"}, "must be empty for ASSUNZIONE"),
+    ],
+)
 def test_bad_values_say_why(overrides, reason):
     with pytest.raises(errors.RowError, match=reason):
         parse.parse_line(line(**overrides))
@@ -59,12 +70,23 @@ def test_quoted_field_with_separator_and_quote():
     assert parse.parse_line(text)["denominazione_datore"] == 'Pulizie "Oltrarno"; Soc. Coop.'
 
 
-@pytest.mark.parametrize("text", [
-    line(), line(denominazione_datore="L'Artigiana  "), line(denominazione_datore="a\\b"),
-    line(denominazione_datore="a\rb"), line(denominazione_datore="a\x00b"), line() + ";", "", ";", "a",
-    line(denominazione_datore='"Bar;Tabacchi"'), line(denominazione_datore='"unterminated'),
-    line(denominazione_datore='a"b'),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        line(),
+        line(denominazione_datore="L'Artigiana  "),
+        line(denominazione_datore="a\\b"),
+        line(denominazione_datore="a\rb"),
+        line(denominazione_datore="a\x00b"),
+        line() + ";",
+        "",
+        ";",
+        "a",
+        line(denominazione_datore='"Bar;Tabacchi"'),
+        line(denominazione_datore='"unterminated'),
+        line(denominazione_datore='a"b'),
+    ],
+)
 def test_fields_are_split_as_the_csv_reader_splits_them(text):
     """Lines without quotes are split without building a csv.reader: the fields, or the
     error, must be what the reader gives."""
@@ -108,6 +130,10 @@ def test_file_names_and_order():
     from pathlib import Path
 
     assert [p.name for p in sorted(map(Path, names), key=parse.sort_key)] == [
-        "CO_20250101.csv", "CO_20250203.csv", "CO_20250203_2.csv", "CO_20250203_10.csv"]
+        "CO_20250101.csv",
+        "CO_20250203.csv",
+        "CO_20250203_2.csv",
+        "CO_20250203_10.csv",
+    ]
     assert parse.file_date("CO_20250231.csv") is None
     assert parse.file_date("notes.txt") is None

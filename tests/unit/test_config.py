@@ -9,7 +9,12 @@ def test_uri_json_form_with_socket_host():
     )
     parts = config.uri_parts(uri)
     assert (parts.host, parts.port, parts.user, parts.password, parts.dbname) == (
-        "/run/pg", 5433, "etl", "p@ss;w", "warehouse")
+        "/run/pg",
+        5433,
+        "etl",
+        "p@ss;w",
+        "warehouse",
+    )
 
 
 def test_uri_forms_airflow_accepts():

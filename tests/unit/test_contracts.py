@@ -32,8 +32,9 @@ def test_dbt_declares_every_contract_table_as_a_source_once():
     import yaml
 
     declared = []
-    for path in sorted((Path(contracts.__file__).parents[2] / "dbt_project" / "models" / "staging").glob(
-            "*/_*__sources.yml")):
+    for path in sorted(
+        (Path(contracts.__file__).parents[2] / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml")
+    ):
         for source in yaml.safe_load(path.read_text())["sources"]:
             assert source["schema"] == "raw" and source.get("loaded_at_field"), path
             declared += [t["name"] for t in source["tables"]]
@@ -45,4 +46,8 @@ def test_co_columns_come_from_the_contract():
     names = contracts.co_column_names()
     assert len(names) == 18 and names[0] == "id_comunicazione" and names[-1] == "centro_impiego"
     assert {c.name for c in contracts.co_columns() if c.type == "date"} == {
-        "data_invio", "data_inizio", "data_fine", "data_cessazione"}
+        "data_invio",
+        "data_inizio",
+        "data_fine",
+        "data_cessazione",
+    }

@@ -9,8 +9,14 @@ from florwork import config
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer", "airflow-worker")
+AIRFLOW_SERVICES = (
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+)
 CELERY_PROFILE = {"redis", "airflow-worker"}
 
 
@@ -49,8 +55,11 @@ def test_airflow_image_matches_the_pinned_version():
 
 def test_settings_of_spec_section_3_are_set_for_every_airflow_service():
     wanted = {f"AIRFLOW_CONN_{c.upper()}" for c in config.CONN_IDS} | {
-        "AIRFLOW_VAR_CO_LANDING_DIR", "AIRFLOW_VAR_PSEUDONYMISATION_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-        "FLORWORK_HOME"}
+        "AIRFLOW_VAR_CO_LANDING_DIR",
+        "AIRFLOW_VAR_PSEUDONYMISATION_KEY",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "FLORWORK_HOME",
+    }
     for name in AIRFLOW_SERVICES:
         env = COMPOSE["services"][name]["environment"]
         assert wanted <= set(env), wanted - set(env)
@@ -62,7 +71,12 @@ def test_settings_of_spec_section_3_are_set_for_every_airflow_service():
         for folder in (config.dags_dir(), config.dbt_project_dir(), config.expectations_dir(), ROOT / "plugins"):
             assert f"{home}/{folder.name}" in mounts
         assert env["AIRFLOW_VAR_CO_LANDING_DIR"] in mounts
-        assert config.uri_parts(config.normalise_uri(env["AIRFLOW_CONN_WAREHOUSE"].replace("${WAREHOUSE_PASSWORD}", "x"))).dbname == "warehouse"
+        assert (
+            config.uri_parts(
+                config.normalise_uri(env["AIRFLOW_CONN_WAREHOUSE"].replace("${WAREHOUSE_PASSWORD}", "x"))
+            ).dbname
+            == "warehouse"
+        )
 
 
 def test_no_secret_in_the_repository():
@@ -71,8 +85,11 @@ def test_no_secret_in_the_repository():
         if re.search(r"(PASSWORD|SECRET|KEY)\s*:", line) and "${" not in line:
             raise AssertionError(f"literal secret in docker-compose.yml: {line.strip()}")
     used = set(re.findall(r"(?<!\$)\$\{([A-Z_]+)", text))  # $${X} is an escaped $, for the container
-    example = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines()
-               if "=" in line and not line.startswith("#")}
+    example = {
+        line.split("=")[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert used <= example, f"variables missing from .env.example: {used - example}"
     assert ".env" in (ROOT / ".gitignore").read_text().split()
 

@@ -39,8 +39,13 @@ def test_every_path_and_link_resolves(document):
 def test_no_reference_leads_outside_the_repository():
     outside = re.compile(r"\.\./shared|SPEC\.md|contracts/co_files\.md")
     offenders = []
-    for path in [*DOCUMENTS, *ROOT.glob("plugins/**/*.py"), *ROOT.glob("dags/*.py"), *ROOT.glob("dbt_project/**/*.sql"),
-                 *ROOT.glob("dbt_project/**/*.yml")]:
+    for path in [
+        *DOCUMENTS,
+        *ROOT.glob("plugins/**/*.py"),
+        *ROOT.glob("dags/*.py"),
+        *ROOT.glob("dbt_project/**/*.sql"),
+        *ROOT.glob("dbt_project/**/*.yml"),
+    ]:
         if "target" in path.parts or "seeds_in_use" in path.parts:
             continue
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):

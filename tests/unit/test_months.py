@@ -11,23 +11,32 @@ M = months.parse_month
 
 def scheduled(data_interval_end, logical_date=None):
     """The context of a scheduled run (no conf)."""
-    return {"dag_run": SimpleNamespace(conf={}, run_after=data_interval_end), "data_interval_end": data_interval_end,
-            "logical_date": logical_date or data_interval_end}
+    return {
+        "dag_run": SimpleNamespace(conf={}, run_after=data_interval_end),
+        "data_interval_end": data_interval_end,
+        "logical_date": logical_date or data_interval_end,
+    }
 
 
 def by_florwork_run(month: str):
-    return {"dag_run": SimpleNamespace(conf={"month": month}, run_after=None), "data_interval_end": None,
-            "logical_date": months.month_cutoff(M(month)).astimezone(timezone.utc)}
+    return {
+        "dag_run": SimpleNamespace(conf={"month": month}, run_after=None),
+        "data_interval_end": None,
+        "logical_date": months.month_cutoff(M(month)).astimezone(timezone.utc),
+    }
 
 
-@pytest.mark.parametrize("cutoff, expected", [
-    (datetime(2025, 4, 1, tzinfo=months.TZ), "2025-03"),              # midnight on the 1st: March is over
-    (datetime(2025, 4, 1, 0, 0, 1, tzinfo=months.TZ), "2025-03"),
-    (datetime(2025, 4, 15, tzinfo=months.TZ), "2025-03"),             # mid-April: April is not over
-    (datetime(2025, 4, 30, 23, 59, tzinfo=months.TZ), "2025-03"),
-    (datetime(2025, 3, 31, 22, 30, tzinfo=timezone.utc), "2025-03"),  # 00:30 on 1 April in Rome
-    (datetime(2025, 1, 1, tzinfo=months.TZ), "2024-12"),
-])
+@pytest.mark.parametrize(
+    "cutoff, expected",
+    [
+        (datetime(2025, 4, 1, tzinfo=months.TZ), "2025-03"),  # midnight on the 1st: March is over
+        (datetime(2025, 4, 1, 0, 0, 1, tzinfo=months.TZ), "2025-03"),
+        (datetime(2025, 4, 15, tzinfo=months.TZ), "2025-03"),  # mid-April: April is not over
+        (datetime(2025, 4, 30, 23, 59, tzinfo=months.TZ), "2025-03"),
+        (datetime(2025, 3, 31, 22, 30, tzinfo=timezone.utc), "2025-03"),  # 00:30 on 1 April in Rome
+        (datetime(2025, 1, 1, tzinfo=months.TZ), "2024-12"),
+    ],
+)
 def test_last_complete_month(cutoff, expected):
     assert months.last_complete_month(cutoff) == M(expected)
 
@@ -57,7 +66,9 @@ def test_a_manual_run_without_conf_uses_its_logical_date():
     manual = {"dag_run": SimpleNamespace(conf={}, run_after=when), "data_interval_end": None, "logical_date": when}
     assert months.extraction_cutoff(manual) == when
     assert months.budget_month(manual) == M("2025-04")
-    assert months.budget_month({"dag_run": SimpleNamespace(conf=None, run_after=when), "logical_date": None}) == M("2025-04")
+    assert months.budget_month({"dag_run": SimpleNamespace(conf=None, run_after=when), "logical_date": None}) == M(
+        "2025-04"
+    )
 
 
 def test_a_conf_month_overrides_and_is_checked():

@@ -24,8 +24,6 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-
-
 @contextmanager
 def exclusive(conn: psycopg.Connection, name: str):
     """Hold a session advisory lock so two runs cannot load the same object at once, and
@@ -42,16 +40,19 @@ def exclusive(conn: psycopg.Connection, name: str):
         conn.execute("select pg_advisory_unlock(hashtext(%s))", (f"florwork.load.{name}",))
 
 
-def abandon_stale(conn: psycopg.Connection, *, source: str | None = None,
-                  source_object: str | None = None) -> list[int]:
+def abandon_stale(
+    conn: psycopg.Connection, *, source: str | None = None, source_object: str | None = None
+) -> list[int]:
     """Mark the batches a crashed run left 'running' as abandoned; return their ids
     (the caller drops their landing rows). Select them by source or by source object."""
     column, value = ("source", source) if source is not None else ("source_object", source_object)
     with conn.transaction():
         stale = conn.execute(
-            sql.SQL("update ops.batches set status = 'abandoned', finished_at = now(), "
-                    "message = 'the process stopped before the batch committed' "
-                    "where {} = %s and status = 'running' returning batch_id").format(sql.Identifier(column)),
+            sql.SQL(
+                "update ops.batches set status = 'abandoned', finished_at = now(), "
+                "message = 'the process stopped before the batch committed' "
+                "where {} = %s and status = 'running' returning batch_id"
+            ).format(sql.Identifier(column)),
             (value,),
         ).fetchall()
     return [row[0] for row in stale]
@@ -73,11 +74,11 @@ def open_batch(conn: psycopg.Connection, source: str, source_object: str, **fiel
 
 def close_batch(conn: psycopg.Connection, batch_id: int, **counts) -> None:
     """Record the counts and mark the batch done (inside the batch's transaction)."""
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in counts
-    )
+    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in counts)
     conn.execute(
-        sql.SQL("update ops.batches set status = 'done', finished_at = now(), {} where batch_id = %s").format(assignments),
+        sql.SQL("update ops.batches set status = 'done', finished_at = now(), {} where batch_id = %s").format(
+            assignments
+        ),
         [*counts.values(), batch_id],
     )
 

@@ -41,7 +41,8 @@ def _name_code(name: str) -> str:
 
 def build(surname: str, name: str, birth: date, sex: str, place_code: str) -> str:
     day = birth.day + (40 if sex == "F" else 0)
-    body = f"{_surname_code(surname)}{_name_code(name)}{birth.year % 100:02d}{_MONTHS[birth.month - 1]}{day:02d}{place_code}"
+    birth_code = f"{birth.year % 100:02d}{_MONTHS[birth.month - 1]}{day:02d}"
+    body = f"{_surname_code(surname)}{_name_code(name)}{birth_code}{place_code}"
     return body + codicefiscale.calc_check_digit(body)
 
 

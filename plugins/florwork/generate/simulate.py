@@ -34,48 +34,80 @@ class Scale:
     name: str
     people: int
     programmes: tuple[str, ...]
-    editions: tuple[date, ...]     # edition start dates, for every programme
-    sim_start: date                # first day simulated
-    sim_end: date                  # last day simulated (--through may not go beyond)
+    editions: tuple[date, ...]  # edition start dates, for every programme
+    sim_start: date  # first day simulated
+    sim_end: date  # last day simulated (--through may not go beyond)
     companies: int
-    referral_share: float          # share of people in care referred once
+    referral_share: float  # share of people in care referred once
     target_months: tuple[date, date]  # months with a budget target
 
 
-
-
 SCALES = {
-    "demo": Scale("demo", 800, ("FLORATWORK",), (date(2024, 3, 1), date(2024, 10, 1)), date(2023, 7, 1),
-                  date(2026, 12, 31), 40, 0.5, (date(2025, 1, 1), date(2025, 12, 1))),
-    "city": Scale("city", 20_000, ("FLORATWORK",), tuple(month_range(date(2021, 2, 1), date(2025, 12, 1))),
-                  date(2021, 1, 1), date(2026, 12, 31), 300, 0.24, (date(2021, 7, 1), date(2026, 12, 1))),
-    "region": Scale("region", 200_000,
-                    ("FLORATWORK", "INSIEME_BO", "PRATO_LAVORO", "PISA_INCLUDE", "LIVORNO_RETE", "AREZZO_OPPORTUNITA",
-                     "SIENA_PONTI", "LUCCA_LAVORO", "PISTOIA_INSIEME"),
-                    tuple(month_range(date(2021, 2, 1), date(2025, 12, 1))), date(2021, 1, 1), date(2026, 12, 31), 3000, 0.24,
-                    (date(2021, 7, 1), date(2026, 12, 1))),
+    "demo": Scale(
+        "demo",
+        800,
+        ("FLORATWORK",),
+        (date(2024, 3, 1), date(2024, 10, 1)),
+        date(2023, 7, 1),
+        date(2026, 12, 31),
+        40,
+        0.5,
+        (date(2025, 1, 1), date(2025, 12, 1)),
+    ),
+    "city": Scale(
+        "city",
+        20_000,
+        ("FLORATWORK",),
+        tuple(month_range(date(2021, 2, 1), date(2025, 12, 1))),
+        date(2021, 1, 1),
+        date(2026, 12, 31),
+        300,
+        0.24,
+        (date(2021, 7, 1), date(2026, 12, 1)),
+    ),
+    "region": Scale(
+        "region",
+        200_000,
+        (
+            "FLORATWORK",
+            "INSIEME_BO",
+            "PRATO_LAVORO",
+            "PISA_INCLUDE",
+            "LIVORNO_RETE",
+            "AREZZO_OPPORTUNITA",
+            "SIENA_PONTI",
+            "LUCCA_LAVORO",
+            "PISTOIA_INSIEME",
+        ),
+        tuple(month_range(date(2021, 2, 1), date(2025, 12, 1))),
+        date(2021, 1, 1),
+        date(2026, 12, 31),
+        3000,
+        0.24,
+        (date(2021, 7, 1), date(2026, 12, 1)),
+    ),
 }
 
 DIRT_DEFAULTS = {
     # CO files: every case of plugins/florwork/contract_files/co_files.md "What can be wrong" ...
-    "co_bad_cf": 0.004,             # a notice's worker CF with a wrong check character
-    "co_impossible_date": 0.002,    # 31/02 and the like
-    "co_bad_code": 0.002,           # a contract type outside the list
+    "co_bad_cf": 0.004,  # a notice's worker CF with a wrong check character
+    "co_impossible_date": 0.002,  # 31/02 and the like
+    "co_bad_code": 0.002,  # a contract type outside the list
     "co_wrong_field_count": 0.002,  # a field missing
-    "co_not_latin1": 0.001,         # a line written in UTF-8
-    "co_id_conflict": 0.001,        # a notice id re-sent with other content
-    "co_hiring_late": 0.01,         # a hiring delivered after the notices that refer to it
+    "co_not_latin1": 0.001,  # a line written in UTF-8
+    "co_id_conflict": 0.001,  # a notice id re-sent with other content
+    "co_hiring_late": 0.01,  # a hiring delivered after the notices that refer to it
     # ... and the life of real deliveries
-    "co_correction": 0.03,          # a hiring corrected by a RETTIFICA
-    "co_cancelled_hiring": 0.01,    # a hiring notified and then cancelled (ANNULLAMENTO)
-    "late_file": 0.02,              # a day's file delivered days later
-    "resent_day": 0.02,             # a day re-sent as _N with earlier rows and new ones
-    "duplicate_delivery": 0.01,     # the same file delivered again under another name
+    "co_correction": 0.03,  # a hiring corrected by a RETTIFICA
+    "co_cancelled_hiring": 0.01,  # a hiring notified and then cancelled (ANNULLAMENTO)
+    "late_file": 0.02,  # a day's file delivered days later
+    "resent_day": 0.02,  # a day re-sent as _N with earlier rows and new ones
+    "duplicate_delivery": 0.01,  # the same file delivered again under another name
     # SIS and partner
-    "payment_cancelled": 0.01,      # a payment cancelled later (ANNULLATO)
-    "sis_invalid_cf": 0.003,        # a person whose CF fails its check character
-    "omocodic_cf": 0.005,           # a person with an omocodic (valid) CF
-    "cf_case_space": 0.02,          # the person's CF in lower case / with spaces in another system
+    "payment_cancelled": 0.01,  # a payment cancelled later (ANNULLATO)
+    "sis_invalid_cf": 0.003,  # a person whose CF fails its check character
+    "omocodic_cf": 0.005,  # a person with an omocodic (valid) CF
+    "cf_case_space": 0.02,  # the person's CF in lower case / with spaces in another system
 }
 
 
@@ -91,15 +123,11 @@ def at(day: date, rng: random.Random, start_hour: int = 8, end_hour: int = 18) -
     return local.astimezone(UTC)
 
 
-
-
-
-
 @dataclass
 class Notice:
     values: dict
-    produced: date            # the day the file is produced (its name)
-    delivered: date           # the day the file reaches the landing folder
+    produced: date  # the day the file is produced (its name)
+    delivered: date  # the day the file reaches the landing folder
     dirt: str | None = None
 
 
@@ -107,15 +135,15 @@ class Notice:
 class Person:
     pid: int
     cf: str
-    assistiti: list = field(default_factory=list)       # versions
-    segnalazioni: list = field(default_factory=list)    # (id, versions)
-    erogazioni: list = field(default_factory=list)      # (id, versions)
+    assistiti: list = field(default_factory=list)  # versions
+    segnalazioni: list = field(default_factory=list)  # (id, versions)
+    erogazioni: list = field(default_factory=list)  # (id, versions)
     profilazioni: list = field(default_factory=list)
     percorsi: list = field(default_factory=list)
     notices: list = field(default_factory=list)
-    intakes: list = field(default_factory=list)         # (programme, intake date)
-    dirt: dict = field(default_factory=dict)            # kind -> count, for the manifest
-    trials: dict = field(default_factory=dict)          # kind -> opportunities
+    intakes: list = field(default_factory=list)  # (programme, intake date)
+    dirt: dict = field(default_factory=dict)  # kind -> count, for the manifest
+    trials: dict = field(default_factory=dict)  # kind -> opportunities
 
 
 @dataclass(frozen=True)
@@ -130,8 +158,8 @@ class Company:
 # Employers who are people: a family hiring a domestic worker (ATECO 97.00.00; the CO
 # names the employer by the person's name) or a sole trader (a "ditta individuale",
 # named after its owner). Their tax code is a personal CF of 16 characters.
-SOLE_TRADER_SHARE = 0.06        # of the partner's company network
-OUTSIDER_FAMILY_SHARE = 0.35    # of the employers outside the network (about 7% of hirings)
+SOLE_TRADER_SHARE = 0.06  # of the partner's company network
+OUTSIDER_FAMILY_SHARE = 0.35  # of the employers outside the network (about 7% of hirings)
 OUTSIDER_SOLE_TRADER_SHARE = 0.15
 DOMESTIC_WORK = ("97.00.00", "8.1.4.1")  # ATECO, ISTAT occupation (domestic helpers)
 
@@ -163,13 +191,20 @@ def company_network(scale: Scale, seed: int) -> list[Company]:
             continue
         seen.add(cf)
         ateco, _, word, occupation = weighted(rng, [(s, s[1]) for s in names.SECTORS])
-        name = sole_trader.name if sole_trader else (
-            f"{word} {rng.choice(names.COMPANY_WORDS)} {rng.choice(names.COMPANY_FORMS)}")
+        name = (
+            sole_trader.name
+            if sole_trader
+            else (f"{word} {rng.choice(names.COMPANY_WORDS)} {rng.choice(names.COMPANY_FORMS)}")
+        )
         joined = scale.sim_start - timedelta(days=rng.randrange(0, 900)) + timedelta(days=rng.randrange(0, 1500))
         values = {
-            "cf_azienda": cf, "denominazione": name, "ateco": ateco,
-            "comune": weighted(rng, names.MUNICIPALITIES)[0], "obbligo_l68": rng.random() < 0.3,
-            "associazione": weighted(rng, names.ASSOCIATIONS), "data_adesione": joined,
+            "cf_azienda": cf,
+            "denominazione": name,
+            "ateco": ateco,
+            "comune": weighted(rng, names.MUNICIPALITIES)[0],
+            "obbligo_l68": rng.random() < 0.3,
+            "associazione": weighted(rng, names.ASSOCIATIONS),
+            "data_adesione": joined,
         }
         versions = [(at(joined, rng), values)]
         if rng.random() < 0.1:
@@ -242,9 +277,16 @@ class Simulator:
             cf = person.cf = cfgen.omocodic(cf, rng.randint(1, 3))
         sis_cf = cfgen.corrupt(cf) if self._dirty(person, rng, "sis_invalid_cf") else cf
         values = {
-            "id_assistito": pid, "codice_fiscale": sis_cf, "cognome": surname, "nome": name, "data_nascita": birth,
-            "sesso": sex, "cittadinanza": citizenship, "titolo_studio": weighted(rng, names.EDUCATION),
-            "comune_residenza": municipality, "quartiere": rng.randint(1, 5) if municipality == "048017" else None,
+            "id_assistito": pid,
+            "codice_fiscale": sis_cf,
+            "cognome": surname,
+            "nome": name,
+            "data_nascita": birth,
+            "sesso": sex,
+            "cittadinanza": citizenship,
+            "titolo_studio": weighted(rng, names.EDUCATION),
+            "comune_residenza": municipality,
+            "quartiere": rng.randint(1, 5) if municipality == "048017" else None,
             "categoria_target": target,
         }
         first_version = at(max(care_start, scale.sim_start - timedelta(days=1095)), rng)
@@ -282,9 +324,16 @@ class Simulator:
             edition_start = scale.editions[edition]
             outcome = weighted(rng, [("PRESO_IN_CARICO", 75), ("NON_IDONEO", 10), ("RINUNCIA", 15)])
             outcome_day = min(edition_start, referral_day + timedelta(days=rng.randrange(7, 40)))
-            base = {"id_segnalazione": referral_id, "id_assistito": person.pid, "programma": programme,
-                    "edizione": edition + 1, "servizio_inviante": rng.choice(names.SERVICES),
-                    "data_segnalazione": referral_day, "esito": None, "data_esito": None}
+            base = {
+                "id_segnalazione": referral_id,
+                "id_assistito": person.pid,
+                "programma": programme,
+                "edizione": edition + 1,
+                "servizio_inviante": rng.choice(names.SERVICES),
+                "data_segnalazione": referral_day,
+                "esito": None,
+                "data_esito": None,
+            }
             decided = {**base, "esito": outcome, "data_esito": outcome_day}
             person.segnalazioni.append((referral_id, [(at(referral_day, rng), base), (at(outcome_day, rng), decided)]))
             if outcome == "PRESO_IN_CARICO":
@@ -306,29 +355,50 @@ class Simulator:
         category = weighted(rng, [("SOFT", 7), ("OTJ", 12), ("PLACED", 10), ("PROGRESS", 15), ("WITHDRAWN", 16)])
         assessed = category != "WITHDRAWN" or rng.random() < 0.7
         interview = intake + timedelta(days=rng.randrange(3, 21))
-        proposed = {"SOFT": "LAB_SOFT_SKILLS", "OTJ": "LAB_ON_THE_JOB", "PLACED": rng.choice(["TIROCINIO", "INSERIMENTO_DIRETTO"]),
-                    "PROGRESS": rng.choice(["LAB_SOFT_SKILLS", "LAB_ON_THE_JOB", "TIROCINIO"]),
-                    "WITHDRAWN": rng.choice(["LAB_SOFT_SKILLS", "NESSUNO"])}[category]
+        proposed = {
+            "SOFT": "LAB_SOFT_SKILLS",
+            "OTJ": "LAB_ON_THE_JOB",
+            "PLACED": rng.choice(["TIROCINIO", "INSERIMENTO_DIRETTO"]),
+            "PROGRESS": rng.choice(["LAB_SOFT_SKILLS", "LAB_ON_THE_JOB", "TIROCINIO"]),
+            "WITHDRAWN": rng.choice(["LAB_SOFT_SKILLS", "NESSUNO"]),
+        }[category]
         if assessed:
             assessment_id = person.pid * 10 + len(person.profilazioni) + 1
             score = rng.randint(20, 90)
-            values = {"id_profilazione": assessment_id, "codice_fiscale": self._cf_variant(person, rng, person.cf),
-                      "programma": programme, "data_colloquio": interview,
-                      "occupabilita": "BASSA" if score < 40 else "MEDIA" if score < 70 else "ALTA",
-                      "punteggio": score, "percorso_proposto": proposed,
-                      "note": rng.choice(["Colloquio positivo; disponibile da subito.", "Da rivedere dopo il laboratorio.",
-                                          "Necessita di supporto per gli spostamenti.", "Esperienza pregressa in cucina.",
-                                          None])}
+            values = {
+                "id_profilazione": assessment_id,
+                "codice_fiscale": self._cf_variant(person, rng, person.cf),
+                "programma": programme,
+                "data_colloquio": interview,
+                "occupabilita": "BASSA" if score < 40 else "MEDIA" if score < 70 else "ALTA",
+                "punteggio": score,
+                "percorso_proposto": proposed,
+                "note": rng.choice(
+                    [
+                        "Colloquio positivo; disponibile da subito.",
+                        "Da rivedere dopo il laboratorio.",
+                        "Necessita di supporto per gli spostamenti.",
+                        "Esperienza pregressa in cucina.",
+                        None,
+                    ]
+                ),
+            }
             versions = [(at(interview, rng), values)]
             if rng.random() < 0.2:
-                versions.append((at(interview + timedelta(days=rng.randrange(30, 200)), rng),
-                                 {**values, "note": "Aggiornamento: percorso confermato."}))
+                versions.append(
+                    (
+                        at(interview + timedelta(days=rng.randrange(30, 200)), rng),
+                        {**values, "note": "Aggiornamento: percorso confermato."},
+                    )
+                )
             person.profilazioni.append((assessment_id, versions))
         start = interview + timedelta(days=rng.randrange(10, 45))
         if category in ("SOFT", "OTJ"):
             kind, weeks, hours = ("LAB_SOFT_SKILLS", 5, 60) if category == "SOFT" else ("LAB_ON_THE_JOB", 8, 120)
             completed = rng.random() < (0.9 if category == "SOFT" else 0.85)
-            end = self._pathway(person, rng, programme, kind, rng.choice(names.PROVIDERS), None, start, weeks, hours, completed)
+            end = self._pathway(
+                person, rng, programme, kind, rng.choice(names.PROVIDERS), None, start, weeks, hours, completed
+            )
             if completed and rng.random() < (0.35 if category == "SOFT" else 0.5):
                 self._job(person, rng, end + timedelta(days=rng.randrange(7, 150)), jobs)
         elif category == "PLACED":
@@ -337,7 +407,9 @@ class Simulator:
                 kind = rng.choice(["TIROCINIO_INCLUSIONE", "TIROCINIO_EXTRACURRICOLARE"])
                 completed = rng.random() < 0.85
                 end = self._pathway(person, rng, programme, kind, host.name, host.cf, start, 26, 600, completed)
-                self._hire(person, rng, start, "C.01.00", host, planned_end=start + timedelta(weeks=26) - timedelta(days=1))
+                self._hire(
+                    person, rng, start, "C.01.00", host, planned_end=start + timedelta(weeks=26) - timedelta(days=1)
+                )
                 if completed and rng.random() < 0.45:
                     self._job(person, rng, end + timedelta(days=rng.randrange(1, 60)), jobs, employer=host)
             else:
@@ -349,19 +421,35 @@ class Simulator:
             if rng.random() < 0.2:
                 self._job(person, rng, end + timedelta(days=rng.randrange(30, 200)), jobs)
         elif assessed and rng.random() < 0.5:  # withdrawn during a lab
-            self._pathway(person, rng, programme, "LAB_SOFT_SKILLS", rng.choice(names.PROVIDERS), None, start, 5, 60, False)
+            self._pathway(
+                person, rng, programme, "LAB_SOFT_SKILLS", rng.choice(names.PROVIDERS), None, start, 5, 60, False
+            )
         return jobs
 
     def _pathway(self, person, rng, programme, kind, provider, host_cf, start, weeks, hours, completed) -> date:
         pathway_id = person.pid * 10 + len(person.percorsi) + 1
         planned_end = start + timedelta(weeks=weeks) - timedelta(days=1)
         end = planned_end if completed else start + timedelta(days=rng.randrange(7, max(8, weeks * 7 - 3)))
-        base = {"id_percorso": pathway_id, "codice_fiscale": self._cf_variant(person, rng, person.cf),
-                "programma": programme, "tipo_percorso": kind, "ente": provider, "cf_azienda": host_cf,
-                "data_inizio": start, "data_fine_prevista": planned_end, "data_fine": None, "esito": None,
-                "ore_previste": hours, "ore_frequentate": None}
-        ended = {**base, "data_fine": end, "esito": "COMPLETATO" if completed else "INTERROTTO",
-                 "ore_frequentate": hours if completed else int(hours * (end - start).days / max(1, weeks * 7))}
+        base = {
+            "id_percorso": pathway_id,
+            "codice_fiscale": self._cf_variant(person, rng, person.cf),
+            "programma": programme,
+            "tipo_percorso": kind,
+            "ente": provider,
+            "cf_azienda": host_cf,
+            "data_inizio": start,
+            "data_fine_prevista": planned_end,
+            "data_fine": None,
+            "esito": None,
+            "ore_previste": hours,
+            "ore_frequentate": None,
+        }
+        ended = {
+            **base,
+            "data_fine": end,
+            "esito": "COMPLETATO" if completed else "INTERROTTO",
+            "ore_frequentate": hours if completed else int(hours * (end - start).days / max(1, weeks * 7)),
+        }
         person.percorsi.append((pathway_id, [(at(start, rng), base), (at(end + timedelta(days=1), rng), ended)]))
         return end
 
@@ -396,63 +484,126 @@ class Simulator:
     def _hire(self, person, rng, start, contract, employer: Company, planned_end) -> date | None:
         """Notices of one relationship (hiring, extension, transformation, termination)."""
         k = len(person.notices)
+
         def nid(i):
             return f"CO{person.pid:07d}{k + i:03d}"
+
         part_time = rng.random() < 0.4
         worker_cf = self._cf_variant(person, rng, person.cf, spaces=True)
         common = {
-            "cf_lavoratore": worker_cf, "cf_datore": employer.cf, "denominazione_datore": employer.name,
-            "ateco": employer.ateco, "comune_sede": "048017", "tipo_contratto": contract, "data_inizio": start,
-            "data_fine": planned_end, "data_cessazione": None, "causa_cessazione": None,
+            "cf_lavoratore": worker_cf,
+            "cf_datore": employer.cf,
+            "denominazione_datore": employer.name,
+            "ateco": employer.ateco,
+            "comune_sede": "048017",
+            "tipo_contratto": contract,
+            "data_inizio": start,
+            "data_fine": planned_end,
+            "data_cessazione": None,
+            "causa_cessazione": None,
             "orario": "PT" if part_time else "TP",
-            "ore_settimanali": Decimal(rng.choice(["18", "20", "20.5", "24", "25", "27.5", "30"])) if part_time else None,
-            "qualifica_istat": employer.occupation, "centro_impiego": rng.choice(names.EMPLOYMENT_CENTRES),
+            "ore_settimanali": Decimal(rng.choice(["18", "20", "20.5", "24", "25", "27.5", "30"]))
+            if part_time
+            else None,
+            "qualifica_istat": employer.occupation,
+            "centro_impiego": rng.choice(names.EMPLOYMENT_CENTRES),
         }
         hiring_sent = start - timedelta(days=rng.randrange(0, 3))
-        hiring = {"id_comunicazione": nid(0), "tipo_evento": "ASSUNZIONE", "data_invio": hiring_sent,
-                  "id_comunicazione_rif": None, **common}
+        hiring = {
+            "id_comunicazione": nid(0),
+            "tipo_evento": "ASSUNZIONE",
+            "data_invio": hiring_sent,
+            "id_comunicazione_rif": None,
+            **common,
+        }
         notices = [hiring]
         end = planned_end
         if self._dirty(person, rng, "co_cancelled_hiring"):
             # notified, then cancelled: the job never existed
             cancel_day = hiring_sent + timedelta(days=rng.randrange(2, 20))
-            notices.append({**dict.fromkeys(hiring), "id_comunicazione": nid(1), "tipo_evento": "ANNULLAMENTO",
-                            "data_invio": cancel_day, "id_comunicazione_rif": nid(0), "cf_lavoratore": worker_cf,
-                            "cf_datore": employer.cf, "denominazione_datore": employer.name})
+            notices.append(
+                {
+                    **dict.fromkeys(hiring),
+                    "id_comunicazione": nid(1),
+                    "tipo_evento": "ANNULLAMENTO",
+                    "data_invio": cancel_day,
+                    "id_comunicazione_rif": nid(0),
+                    "cf_lavoratore": worker_cf,
+                    "cf_datore": employer.cf,
+                    "denominazione_datore": employer.name,
+                }
+            )
             self._deliver(person, rng, notices)
             return None
         if contract != "C.01.00" and self._dirty(person, rng, "co_correction"):
             wrong = {**hiring, "data_inizio": start + timedelta(days=rng.choice([-7, -3, 3, 7]))}
             notices[0] = wrong
-            notices.append({**hiring, "id_comunicazione": nid(len(notices)), "tipo_evento": "RETTIFICA",
-                            "data_invio": hiring_sent + timedelta(days=rng.randrange(1, 10)),
-                            "id_comunicazione_rif": nid(0)})
+            notices.append(
+                {
+                    **hiring,
+                    "id_comunicazione": nid(len(notices)),
+                    "tipo_evento": "RETTIFICA",
+                    "data_invio": hiring_sent + timedelta(days=rng.randrange(1, 10)),
+                    "id_comunicazione_rif": nid(0),
+                }
+            )
         if contract == "C.01.00":
             self._deliver(person, rng, notices)
             return None
         if planned_end is not None and rng.random() < 0.35:  # extension
             new_end = add_months(planned_end + timedelta(days=1), rng.choice([3, 6, 12])) - timedelta(days=1)
-            notices.append({**common, "id_comunicazione": nid(len(notices)), "tipo_evento": "PROROGA",
-                            "data_invio": planned_end - timedelta(days=rng.randrange(1, 20)),
-                            "id_comunicazione_rif": nid(0), "data_fine": new_end})
+            notices.append(
+                {
+                    **common,
+                    "id_comunicazione": nid(len(notices)),
+                    "tipo_evento": "PROROGA",
+                    "data_invio": planned_end - timedelta(days=rng.randrange(1, 20)),
+                    "id_comunicazione_rif": nid(0),
+                    "data_fine": new_end,
+                }
+            )
             end = new_end
         if end is not None and contract != "A.03.00" and rng.random() < 0.15:  # becomes open-ended
-            notices.append({**common, "id_comunicazione": nid(len(notices)), "tipo_evento": "TRASFORMAZIONE",
-                            "data_invio": end - timedelta(days=rng.randrange(1, 10)), "id_comunicazione_rif": nid(0),
-                            "tipo_contratto": "A.01.00", "data_fine": None})
+            notices.append(
+                {
+                    **common,
+                    "id_comunicazione": nid(len(notices)),
+                    "tipo_evento": "TRASFORMAZIONE",
+                    "data_invio": end - timedelta(days=rng.randrange(1, 10)),
+                    "id_comunicazione_rif": nid(0),
+                    "tipo_contratto": "A.01.00",
+                    "data_fine": None,
+                }
+            )
             end = None
         horizon = end or (start + timedelta(days=rng.randrange(90, 1500)))
         if rng.random() < (0.2 if end is not None else 0.25):  # terminated early
             stop = start + timedelta(days=rng.randrange(20, max(21, (horizon - start).days)))
-            notices.append({**common, "id_comunicazione": nid(len(notices)), "tipo_evento": "CESSAZIONE",
-                            "data_invio": stop + timedelta(days=rng.randrange(0, 5)), "id_comunicazione_rif": nid(0),
-                            "data_fine": end, "data_cessazione": stop,
-                            "causa_cessazione": weighted(rng, [("DIMISSIONI", 45), ("LICENZIAMENTO", 35), ("ALTRO", 20)])})
+            notices.append(
+                {
+                    **common,
+                    "id_comunicazione": nid(len(notices)),
+                    "tipo_evento": "CESSAZIONE",
+                    "data_invio": stop + timedelta(days=rng.randrange(0, 5)),
+                    "id_comunicazione_rif": nid(0),
+                    "data_fine": end,
+                    "data_cessazione": stop,
+                    "causa_cessazione": weighted(rng, [("DIMISSIONI", 45), ("LICENZIAMENTO", 35), ("ALTRO", 20)]),
+                }
+            )
             end = stop
         elif end is not None and rng.random() < 0.3:  # end of term notified
-            notices.append({**common, "id_comunicazione": nid(len(notices)), "tipo_evento": "CESSAZIONE",
-                            "data_invio": end + timedelta(days=rng.randrange(0, 5)), "id_comunicazione_rif": nid(0),
-                            "data_cessazione": end, "causa_cessazione": "FINE_TERMINE"})
+            notices.append(
+                {
+                    **common,
+                    "id_comunicazione": nid(len(notices)),
+                    "tipo_evento": "CESSAZIONE",
+                    "data_invio": end + timedelta(days=rng.randrange(0, 5)),
+                    "id_comunicazione_rif": nid(0),
+                    "data_cessazione": end,
+                    "causa_cessazione": "FINE_TERMINE",
+                }
+            )
         self._deliver(person, rng, notices)
         return end
 
@@ -474,7 +625,9 @@ class Simulator:
 
     def _payments(self, person: Person, rng, care_start: date, care_end: date, jobs: list[tuple]) -> None:
         scale = self.scale
-        benefits = {kind: rng.randint(*amounts) for kind, (share, amounts) in names.BENEFITS.items() if rng.random() < share}
+        benefits = {
+            kind: rng.randint(*amounts) for kind, (share, amounts) in names.BENEFITS.items() if rng.random() < share
+        }
         if not benefits:
             benefits["CONTRIBUTO_ECONOMICO"] = rng.randint(200, 600)
         employed_months = set()
@@ -484,8 +637,15 @@ class Simulator:
             while month <= last:
                 employed_months.add(month)
                 month = add_months(month, 1)
-        stops = {kind: rng.random() < p for kind, p in
-                 (("CONTRIBUTO_ECONOMICO", 0.6), ("BUONI_SPESA", 0.7), ("SOSTEGNO_ABITATIVO", 0.3), ("ACCOGLIENZA", 0.1))}
+        stops = {
+            kind: rng.random() < p
+            for kind, p in (
+                ("CONTRIBUTO_ECONOMICO", 0.6),
+                ("BUONI_SPESA", 0.7),
+                ("SOSTEGNO_ABITATIVO", 0.3),
+                ("ACCOGLIENZA", 0.1),
+            )
+        }
         month = first_day(max(care_start, scale.sim_start))
         last = first_day(min(care_end, scale.sim_end))
         sequence = 0
@@ -499,12 +659,20 @@ class Simulator:
                 sequence += 1
                 payment_id = person.pid * 1000 + sequence
                 cents = Decimal(amount) + Decimal(rng.choice([0, 0, 0, 50])) / 100
-                paid = {"id_erogazione": payment_id, "id_assistito": person.pid, "tipo_prestazione": kind,
-                        "mese_competenza": month, "importo": cents, "stato": "PAGATO"}
+                paid = {
+                    "id_erogazione": payment_id,
+                    "id_assistito": person.pid,
+                    "tipo_prestazione": kind,
+                    "mese_competenza": month,
+                    "importo": cents,
+                    "stato": "PAGATO",
+                }
                 pay_day = month + timedelta(days=rng.randrange(4, 25))
                 versions = [(at(pay_day, rng), paid)]
                 if self._dirty(person, rng, "payment_cancelled"):
-                    versions.append((at(pay_day + timedelta(days=rng.randrange(5, 45)), rng), {**paid, "stato": "ANNULLATO"}))
+                    versions.append(
+                        (at(pay_day + timedelta(days=rng.randrange(5, 45)), rng), {**paid, "stato": "ANNULLATO"})
+                    )
                 person.erogazioni.append((payment_id, versions))
             month = add_months(month, 1)
 

@@ -31,7 +31,6 @@ from florwork.generate.simulate import DIRT_DEFAULTS, SCALES, Simulator
 STATE_FILE = "generator.json"
 
 
-
 def _state_path() -> Path:
     return config.state_dir() / STATE_FILE
 
@@ -86,8 +85,9 @@ class _TableWriter:
     def __init__(self, conn_id: str, table: contracts.SourceTable):
         self.table = table
         self.conn = warehouse.connect(conn_id)
-        self.conn.execute(sql.SQL("create temp table _gen (like {}) on commit drop").format(
-            sql.Identifier(table.source, table.name)))
+        self.conn.execute(
+            sql.SQL("create temp table _gen (like {}) on commit drop").format(sql.Identifier(table.source, table.name))
+        )
         self.copy_cm = self.conn.cursor().copy("copy _gen from stdin")
         self.copy = self.copy_cm.__enter__()
         self.rows = 0
@@ -101,11 +101,16 @@ class _TableWriter:
         cols = self.table.column_names
         pk = self.table.primary_key
         self.conn.execute(
-            sql.SQL("insert into {t} select * from _gen on conflict ({pk}) do update set ({cols}) = ({ex}) "
-                    "where {t}.aggiornato_il < excluded.aggiornato_il").format(
-                t=sql.Identifier(self.table.source, self.table.name), pk=sql.Identifier(pk),
+            sql.SQL(
+                "insert into {t} select * from _gen on conflict ({pk}) do update set ({cols}) = ({ex}) "
+                "where {t}.aggiornato_il < excluded.aggiornato_il"
+            ).format(
+                t=sql.Identifier(self.table.source, self.table.name),
+                pk=sql.Identifier(pk),
                 cols=sql.SQL(", ").join(sql.Identifier(c) for c in cols if c != pk),
-                ex=sql.SQL(", ").join(sql.SQL("excluded.{}").format(sql.Identifier(c)) for c in cols if c != pk)))
+                ex=sql.SQL(", ").join(sql.SQL("excluded.{}").format(sql.Identifier(c)) for c in cols if c != pk),
+            )
+        )
         self.conn.commit()
         self.conn.close()
         return self.rows
@@ -120,8 +125,7 @@ def _emit(writer: _TableWriter, versions, old_cutoff, new_cutoff) -> None:
         writer.write(*new)
 
 
-def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None,
-             progress=print) -> dict:
+def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None, progress=print) -> dict:
     """Fill the sources with the simulated history up to the end of ``through``."""
     if scale_name not in SCALES:
         raise GenerateError(f"unknown scale {scale_name!r}: use one of {', '.join(SCALES)}")
@@ -138,7 +142,8 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
         if (state["scale"], state["seed"], state["dirt"]) != (scale_name, seed, rates):
             raise GenerateError(
                 f"the sources hold the {state['scale']} scale with seed {state['seed']} (and its dirt settings): "
-                "generate with the same settings, or start from empty sources (`make clean`)")
+                "generate with the same settings, or start from empty sources (`make clean`)"
+            )
         old_cutoff = months.month_cutoff(months.parse_month(state["through"]))
     new_cutoff = months.month_cutoff(through)
     if old_cutoff is not None and new_cutoff <= old_cutoff:
@@ -158,23 +163,39 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
         _emit(people, simulator.identity(pid).assistiti, old_cutoff, new_cutoff)
     counts["sis.assistiti"] = people.finish()
 
-    writers = {name: _TableWriter(conn, contracts.table(source, name)) for conn, source, name in (
-        ("sis_source", "sis", "segnalazioni"), ("sis_source", "sis", "erogazioni"),
-        ("partner_source", "partner", "profilazioni"), ("partner_source", "partner", "percorsi"))}
+    writers = {
+        name: _TableWriter(conn, contracts.table(source, name))
+        for conn, source, name in (
+            ("sis_source", "sis", "segnalazioni"),
+            ("sis_source", "sis", "erogazioni"),
+            ("partner_source", "partner", "profilazioni"),
+            ("partner_source", "partner", "percorsi"),
+        )
+    }
     notices: list[tuple[date, date, str, bytes, str | None]] = []
     intakes: dict[tuple[str, date], int] = defaultdict(int)
     dirt_count: dict[str, int] = defaultdict(int)
     trials: dict[str, int] = defaultdict(int)
     for pid in range(1, scale.people + 1):
         person = simulator.person(pid)
-        for name, rows in (("segnalazioni", person.segnalazioni), ("erogazioni", person.erogazioni),
-                           ("profilazioni", person.profilazioni), ("percorsi", person.percorsi)):
+        for name, rows in (
+            ("segnalazioni", person.segnalazioni),
+            ("erogazioni", person.erogazioni),
+            ("profilazioni", person.profilazioni),
+            ("percorsi", person.percorsi),
+        ):
             for _, versions in rows:
                 _emit(writers[name], versions, old_cutoff, new_cutoff)
         for notice in person.notices:
-            notices.append((notice.produced, notice.delivered, notice.values["id_comunicazione"],
-                            _co_line(notice.values, notice.dirt if notice.dirt != "co_hiring_late" else None),
-                            notice.dirt))
+            notices.append(
+                (
+                    notice.produced,
+                    notice.delivered,
+                    notice.values["id_comunicazione"],
+                    _co_line(notice.values, notice.dirt if notice.dirt != "co_hiring_late" else None),
+                    notice.dirt,
+                )
+            )
         for programme, day in person.intakes:
             intakes[(programme, day.replace(day=1))] += 1
         for kind, n in person.dirt.items():
@@ -189,10 +210,17 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
     files = _write_co_files(notices, seed, rates, new_cutoff, dirt_count, trials)
     counts["co files"] = files
     _write_seeds(scale, intakes)
-    state = {"scale": scale_name, "seed": seed, "dirt": rates, "through": f"{through:%Y-%m}",
-             "generated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-             "seconds": round(time.monotonic() - started, 1), "rows_written": counts,
-             "dirt_counts": dict(sorted(dirt_count.items())), "dirt_trials": dict(sorted(trials.items()))}
+    state = {
+        "scale": scale_name,
+        "seed": seed,
+        "dirt": rates,
+        "through": f"{through:%Y-%m}",
+        "generated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started, 1),
+        "rows_written": counts,
+        "dirt_counts": dict(sorted(dirt_count.items())),
+        "dirt_trials": dict(sorted(trials.items())),
+    }
     _state_path().parent.mkdir(parents=True, exist_ok=True)
     _state_path().write_text(json.dumps(state, indent=2) + "\n")
     return state
@@ -235,20 +263,33 @@ def _write_co_files(notices, seed, rates, cutoff: datetime, dirt_count, trials) 
         if rng.random() < rates["resent_day"]:
             # the re-sent day repeats an earlier row and adds the rows held back (a third)
             dirt_count["resent_day"] += 1
-            held_back = lines[len(lines) - len(lines) // 3:] if len(lines) >= 2 else []
+            held_back = lines[len(lines) - len(lines) // 3 :] if len(lines) >= 2 else []
             lines = lines[: len(lines) - len(held_back)]
-            extra.append((f"CO_{day:%Y%m%d}_{suffix}.csv", lines[:1] + held_back, delivered + timedelta(days=rng.randrange(1, 4))))
+            extra.append(
+                (
+                    f"CO_{day:%Y%m%d}_{suffix}.csv",
+                    lines[:1] + held_back,
+                    delivered + timedelta(days=rng.randrange(1, 4)),
+                )
+            )
             suffix += 1
         if rng.random() < rates["duplicate_delivery"]:
             dirt_count["duplicate_delivery"] += 1
-            extra.append((f"CO_{day:%Y%m%d}_{suffix}.csv", list(lines), delivered + timedelta(days=rng.randrange(1, 4))))
+            extra.append(
+                (f"CO_{day:%Y%m%d}_{suffix}.csv", list(lines), delivered + timedelta(days=rng.randrange(1, 4)))
+            )
             suffix += 1
         if rng.random() < rates["co_id_conflict"]:
             dirt_count["co_id_conflict"] += 1
             original = lines[0].decode("latin-1", errors="replace")
             changed = original.rsplit(";", 1)[0] + ";CPI_ALTRO"
-            extra.append((f"CO_{day:%Y%m%d}_{suffix}.csv", [changed.encode("latin-1", errors="replace")],
-                          delivered + timedelta(days=rng.randrange(1, 4))))
+            extra.append(
+                (
+                    f"CO_{day:%Y%m%d}_{suffix}.csv",
+                    [changed.encode("latin-1", errors="replace")],
+                    delivered + timedelta(days=rng.randrange(1, 4)),
+                )
+            )
         write(name, lines, delivered)
         for extra_name, extra_lines, extra_day in extra:
             write(extra_name, extra_lines, extra_day)
@@ -260,8 +301,13 @@ def _write_co_files(notices, seed, rates, cutoff: datetime, dirt_count, trials) 
 # lacks. Illustrative figures: a city sets its own from its cost accounting.
 THEORETICAL_RULE = ("2025-1", date(2025, 1, 1))
 THEORETICAL_COSTS = {
-    "SVANTAGGIATO_381": "600.00", "DISABILE_45": "700.00", "CARE_LEAVER": "650.00", "NEET": "450.00",
-    "NEOMAGGIORENNE_ACCOLTO": "900.00", "DISOCCUPATO_LUNGA_DURATA_50": "550.00", "ALTRO": "400.00",
+    "SVANTAGGIATO_381": "600.00",
+    "DISABILE_45": "700.00",
+    "CARE_LEAVER": "650.00",
+    "NEET": "450.00",
+    "NEOMAGGIORENNE_ACCOLTO": "900.00",
+    "DISOCCUPATO_LUNGA_DURATA_50": "550.00",
+    "ALTRO": "400.00",
 }
 
 
@@ -280,8 +326,11 @@ def _write_seeds(scale, intakes: dict) -> None:
     for programme in scale.programmes:
         month = first
         while month <= last:
-            recent = sum(n for (p, m), n in intakes.items()
-                         if p == programme and months.previous_month(month) >= m > months.add_months(month, -19))
+            recent = sum(
+                n
+                for (p, m), n in intakes.items()
+                if p == programme and months.previous_month(month) >= m > months.add_months(month, -19)
+            )
             value = 600 if month >= THEORETICAL_RULE[1] else 380
             expected = round(recent * 0.18 * value / 100) * 100
             rows.append(f"{programme},{month.isoformat()},{expected:.2f}")
@@ -294,8 +343,9 @@ def _write_seeds(scale, intakes: dict) -> None:
         "upper_threshold,efficiency_share,innovation_share,baseline_method\n"
         f"{start.year}-1,{start.isoformat()},6,15,12,0.5,1.0,0.7,1.0,PAID_BENEFITS\n"
         "2024-1,2024-01-01,6,15,12,0.5,1.0,0.75,1.0,PAID_BENEFITS\n"
-        f"{version},{valid_from.isoformat()},6,15,12,0.5,1.0,0.75,1.0,THEORETICAL_COST\n")
+        f"{version},{valid_from.isoformat()},6,15,12,0.5,1.0,0.75,1.0,THEORETICAL_COST\n"
+    )
     (folder / "theoretical_costs.csv").write_text(
         "rule_version,target_category,monthly_cost_eur\n"
-        + "".join(f"{version},{category},{cost}\n" for category, cost in THEORETICAL_COSTS.items()))
-
+        + "".join(f"{version},{category},{cost}\n" for category, cost in THEORETICAL_COSTS.items())
+    )

@@ -35,13 +35,15 @@ def classify(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
     """
     files = [d for d in deliveries if d.batch_id is not None]
     wh.execute(sqlfiles.query(_SQL, "file_batches.sql"), ([d.path.name for d in files], [d.batch_id for d in files]))
-    wh.execute(sqlfiles.query(_SQL, "landed_rows.sql", failures=sql.SQL(quality.FAILURES_BY_ROW)),
-               ("raw.landing_co_notices",))
+    wh.execute(
+        sqlfiles.query(_SQL, "landed_rows.sql", failures=sql.SQL(quality.FAILURES_BY_ROW)), ("raw.landing_co_notices",)
+    )
     wh.execute("alter table co_landed add primary key (row_id)")
     wh.execute("create index on co_landed (notice_id) where row_id = first_row")
     wh.execute("analyze co_landed")
-    wh.execute(sqlfiles.query(_SQL, "loaded_firsts.sql",
-                              events=sql.SQL(", ").join(map(sql.Literal, EVENTS_WITH_REFERENCE))))
+    wh.execute(
+        sqlfiles.query(_SQL, "loaded_firsts.sql", events=sql.SQL(", ").join(map(sql.Literal, EVENTS_WITH_REFERENCE)))
+    )
     wh.execute("alter table co_loaded add primary key (row_id)")
     wh.execute("analyze co_loaded")
     wh.execute(sqlfiles.query(_SQL, "outcomes.sql", pending=sql.Literal(PENDING_REASON)))
@@ -49,7 +51,8 @@ def classify(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
     wh.execute("analyze co_outcomes")
     results = {d.batch_id: d.result for d in files}
     for batch_id, loaded, duplicate, quarantined in wh.execute(
-            "select batch_id, count(*) filter (where outcome = 'loaded'), count(*) filter (where outcome = 'duplicate'), "
-            "count(*) filter (where outcome in ('quarantined', 'pending')) from co_outcomes group by batch_id"):
+        "select batch_id, count(*) filter (where outcome = 'loaded'), count(*) filter (where outcome = 'duplicate'), "
+        "count(*) filter (where outcome in ('quarantined', 'pending')) from co_outcomes group by batch_id"
+    ):
         result = results[batch_id]
         result.rows_loaded, result.rows_duplicate, result.rows_quarantined = loaded, duplicate, quarantined

@@ -53,8 +53,14 @@ def copy_text(row: dict, file_name: str) -> str:
     for position in _DECIMAL_POSITIONS:
         if values[position] is not None:
             values[position] = str(values[position])
-    values += ["0", file_name, str(row["_line_number"]), row["_row_checksum"], "t" if row["_cf_valid"] else "f",
-               row["_raw_line"]]
+    values += [
+        "0",
+        file_name,
+        str(row["_line_number"]),
+        row["_row_checksum"],
+        "t" if row["_cf_valid"] else "f",
+        row["_raw_line"],
+    ]
     raw = row["_raw_line"]  # every text value is a piece of it (the file name is checked): escape when it needs it
     if "\\" in raw or "\t" in raw or "\r" in raw or "\n" in raw:
         values = [v.translate(_COPY_ESCAPES) if v is not None else None for v in values]
@@ -64,6 +70,7 @@ def copy_text(row: dict, file_name: str) -> str:
 @dataclass
 class Delivery:
     """One file of the run: what it is, and what became of it."""
+
     path: Path
     sha: str
     size: int
@@ -83,8 +90,18 @@ def read_files(paths: list[Path]) -> list[tuple[Delivery, bytes]]:
     read = []
     for path in paths:
         data = path.read_bytes()
-        read.append((Delivery(path, hashlib.sha256(data).hexdigest(), len(data), path.stat().st_mtime,
-                               FileResult(path.name, "loaded")), data))
+        read.append(
+            (
+                Delivery(
+                    path,
+                    hashlib.sha256(data).hexdigest(),
+                    len(data),
+                    path.stat().st_mtime,
+                    FileResult(path.name, "loaded"),
+                ),
+                data,
+            )
+        )
     return read
 
 
@@ -100,15 +117,23 @@ def land(wh: psycopg.Connection, lookup: psycopg.Connection, candidates: list[Pa
     """
     deliveries: list[Delivery] = []
     received: dict[str, str] = {}
-    with wh.transaction(), wh.cursor().copy(
+    with (
+        wh.transaction(),
+        wh.cursor().copy(
             sql.SQL("copy raw.landing_co_notices ({}) from stdin").format(
-                sql.SQL(", ").join(map(sql.Identifier, _LANDED)))) as cp:
+                sql.SQL(", ").join(map(sql.Identifier, _LANDED))
+            )
+        ) as cp,
+    ):
         for start in range(0, len(candidates), FILES_PER_ROUND):
-            files = read_files(candidates[start:start + FILES_PER_ROUND])
-            received.update(lookup.execute(
-                "select distinct on (sha256) sha256, file_name from ops.co_files where sha256 = any(%s) "
-                "and status <> 'rejected' order by sha256, processed_at",
-                ([d.sha for d, _ in files],)).fetchall())
+            files = read_files(candidates[start : start + FILES_PER_ROUND])
+            received.update(
+                lookup.execute(
+                    "select distinct on (sha256) sha256, file_name from ops.co_files where sha256 = any(%s) "
+                    "and status <> 'rejected' order by sha256, processed_at",
+                    ([d.sha for d, _ in files],),
+                ).fetchall()
+            )
             for d, data in files:
                 deliveries.append(d)
                 name = d.path.name
@@ -138,8 +163,10 @@ def worker() -> None:
     result_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever else is printed goes to stderr: stdout carries the result
     candidates = pickle.load(sys.stdin.buffer)
-    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh, \
-            warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as lookup:
+    with (
+        warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh,
+        warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as lookup,
+    ):
         result = land(wh, lookup, candidates)
     pickle.dump(result, result_out)
     result_out.flush()
@@ -159,10 +186,14 @@ def land_beside_gx(wh: psycopg.Connection, candidates: list[Path]) -> tuple[list
             return land(wh, lookup, candidates)
     done = subprocess.run(
         [sys.executable, "-c", "from florwork.extract.co_files import land; land.worker()"],
-        input=pickle.dumps(candidates), capture_output=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+        input=pickle.dumps(candidates),
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+    )
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip()
-        raise LandingFailed(f"the CO landing process failed (exit {done.returncode}): "
-                           f"{said.splitlines()[-1] if said else 'no message'}\n{said[-3000:]}")
+        raise LandingFailed(
+            f"the CO landing process failed (exit {done.returncode}): "
+            f"{said.splitlines()[-1] if said else 'no message'}\n{said[-3000:]}"
+        )
     return pickle.loads(done.stdout)

@@ -33,10 +33,14 @@ def open_batches(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
     if not names:
         return
     with wh.transaction():
-        ids = dict(wh.execute(
-            "insert into ops.batches (source, source_object, status) "
-            "select 'co', name, 'running' from unnest(%s::text[]) with ordinality f(name, n) order by n "
-            "returning source_object, batch_id", (names,)).fetchall())
+        ids = dict(
+            wh.execute(
+                "insert into ops.batches (source, source_object, status) "
+                "select 'co', name, 'running' from unnest(%s::text[]) with ordinality f(name, n) order by n "
+                "returning source_object, batch_id",
+                (names,),
+            ).fetchall()
+        )
     for d in deliveries:
         d.batch_id = ids.get(d.path.name)
 
@@ -58,8 +62,10 @@ def load_co_files(cutoff: date | None = None) -> dict:
             wh.execute("truncate raw.landing_co_notices")  # what a crashed run left, under the lock
             seen = {r[0] for r in wh.execute("select file_name from ops.co_files").fetchall()}
             candidates = [
-                p for p in (sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else [])
-                if p.name not in seen and not p.name.startswith(".")
+                p
+                for p in (sorted((p for p in folder.glob("*") if p.is_file()), key=sort_key) if folder.exists() else [])
+                if p.name not in seen
+                and not p.name.startswith(".")
                 and not (cutoff is not None and file_date(p.name) is not None and file_date(p.name) >= cutoff)
             ]
             deliveries: list[Delivery] = []
@@ -67,23 +73,32 @@ def load_co_files(cutoff: date | None = None) -> dict:
             if candidates:
                 deliveries, landed = land_beside_gx(wh, candidates)
                 # statistics of the columns the publishing joins on (only those: it is a large table)
-                wh.execute("analyze raw.landing_co_notices (_landing_row_id, _file_name, id_comunicazione, "
-                           "id_comunicazione_rif)")
+                wh.execute(
+                    "analyze raw.landing_co_notices (_landing_row_id, _file_name, id_comunicazione, "
+                    "id_comunicazione_rif)"
+                )
             try:
                 open_batches(wh, deliveries)
                 batches.fault_point("co_after_landing")
                 if landed:
-                    quality.validate_landing("co__notices", "raw.landing_co_notices",
-                                             [d.batch_id for d in deliveries if d.batch_id], key_column="_landing_row_id",
-                                             rows=landed)
+                    quality.validate_landing(
+                        "co__notices",
+                        "raw.landing_co_notices",
+                        [d.batch_id for d in deliveries if d.batch_id],
+                        key_column="_landing_row_id",
+                        rows=landed,
+                    )
                 if deliveries:
                     publish(wh, deliveries)
             except Exception as exc:
                 opened = [d.batch_id for d in deliveries if d.batch_id is not None]
                 if opened:
                     with wh.transaction():
-                        wh.execute("update ops.batches set status = 'failed', finished_at = now(), message = %s "
-                                   "where batch_id = any(%s) and status = 'running'", (str(exc), opened))
+                        wh.execute(
+                            "update ops.batches set status = 'failed', finished_at = now(), message = %s "
+                            "where batch_id = any(%s) and status = 'running'",
+                            (str(exc), opened),
+                        )
                 wh.execute("truncate raw.landing_co_notices")
                 raise
             results = [d.result for d in deliveries]

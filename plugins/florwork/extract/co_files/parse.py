@@ -41,7 +41,6 @@ _DECIMAL = re.compile(r"^\d+(,\d+)?$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-
 @dataclass
 class ParsedFile:
     good: list[dict] = field(default_factory=list)

@@ -27,29 +27,53 @@ def publish(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
         for d in files:
             if d.result.status == "loaded":  # a rejected file's line counts no row
                 d.result.rows_quarantined += len(d.bad)
-        with wh.cursor().copy("copy quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason) "
-                              "from stdin") as cp:
+        with wh.cursor().copy(
+            "copy quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason) from stdin"
+        ) as cp:
             for d in files:
                 for line, raw_line, reason in d.bad:
                     cp.write_row([d.batch_id, d.path.name, line, raw_line, reason])
         wh.execute(sqlfiles.query(_SQL, "quarantine_rows.sql"))
-        wh.execute(sqlfiles.query(_SQL, "raw_rows.sql", columns=_COLUMNS, landed_columns=sql.SQL(", ").join(
-            sql.SQL("l.") + sql.Identifier(c) for c in COLUMNS)))
+        wh.execute(
+            sqlfiles.query(
+                _SQL,
+                "raw_rows.sql",
+                columns=_COLUMNS,
+                landed_columns=sql.SQL(", ").join(sql.SQL("l.") + sql.Identifier(c) for c in COLUMNS),
+            )
+        )
         if files:
             r = [d.result for d in files]
             wh.execute(
                 sqlfiles.query(_SQL, "close_batches.sql"),
-                ([d.batch_id for d in files], [x.rows_read for x in r], [x.rows_loaded for x in r],
-                 [x.rows_duplicate for x in r], [x.rows_quarantined for x in r],
-                 [f"file rejected: {x.message}" if x.status == "rejected" else None for x in r]))
+                (
+                    [d.batch_id for d in files],
+                    [x.rows_read for x in r],
+                    [x.rows_loaded for x in r],
+                    [x.rows_duplicate for x in r],
+                    [x.rows_quarantined for x in r],
+                    [f"file rejected: {x.message}" if x.status == "rejected" else None for x in r],
+                ),
+            )
         r = [d.result for d in deliveries]
         wh.execute(
             sqlfiles.query(_SQL, "register_files.sql"),
-            ([d.path.name for d in deliveries], [d.size for d in deliveries], [d.sha for d in deliveries],
-             [file_date(d.path.name) for d in deliveries], [d.mtime for d in deliveries], [x.status for x in r],
-             [d.duplicate_of for d in deliveries], [d.batch_id for d in deliveries], [x.rows_read for x in r],
-             [x.rows_loaded for x in r], [x.rows_duplicate for x in r], [x.rows_quarantined for x in r],
-             [x.message for x in r]))
+            (
+                [d.path.name for d in deliveries],
+                [d.size for d in deliveries],
+                [d.sha for d in deliveries],
+                [file_date(d.path.name) for d in deliveries],
+                [d.mtime for d in deliveries],
+                [x.status for x in r],
+                [d.duplicate_of for d in deliveries],
+                [d.batch_id for d in deliveries],
+                [x.rows_read for x in r],
+                [x.rows_loaded for x in r],
+                [x.rows_duplicate for x in r],
+                [x.rows_quarantined for x in r],
+                [x.message for x in r],
+            ),
+        )
         wh.execute("truncate raw.landing_co_notices")
         quality.clear_failures(wh, "raw.landing_co_notices")
         batches.fault_point("co_before_commit")
@@ -66,15 +90,23 @@ def release_pending(wh: psycopg.Connection) -> int:
                 if not ready:
                     break
                 batch_id = batches.open_batch(wh, "co", "pending notices")
-            released = wh.execute(sqlfiles.query(_SQL, "release_pending.sql", ready=_ready(), columns=_COLUMNS),
-                                  {"batch": batch_id}).fetchone()[0]
+            released = wh.execute(
+                sqlfiles.query(_SQL, "release_pending.sql", ready=_ready(), columns=_COLUMNS), {"batch": batch_id}
+            ).fetchone()[0]
         if not released:
             break
         released_total += released
     if batch_id is not None:
         with wh.transaction():
-            batches.close_batch(wh, batch_id, rows_received=0, rows_loaded=0, rows_duplicate=0,
-                                rows_quarantined=0, rows_released=released_total)
+            batches.close_batch(
+                wh,
+                batch_id,
+                rows_received=0,
+                rows_loaded=0,
+                rows_duplicate=0,
+                rows_quarantined=0,
+                rows_released=released_total,
+            )
     return released_total
 
 

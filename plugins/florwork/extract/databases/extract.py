@@ -31,8 +31,10 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
     """Extract one source table up to ``cutoff`` (exclusive)."""
     table = contracts.table(source, name)
     warehouse.bootstrap_once()
-    with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh, \
-            warehouse.connect(CONN_IDS[source], autocommit=True) as src:
+    with (
+        warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh,
+        warehouse.connect(CONN_IDS[source], autocommit=True) as src,
+    ):
         with batches.exclusive(wh, table.qualified):
             ensure_landing(wh, table)
             batches.abandon_stale(wh, source_object=table.qualified)
@@ -61,8 +63,13 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
                 batches.fault_point("after_landing")
                 index = IndexBuild(table, batch_id) if first else None
                 try:
-                    quality.validate_landing(f"{source}__{name}", landing_name(table, first), batch_id,
-                                             key_column="_landing_row_id", rows=received)
+                    quality.validate_landing(
+                        f"{source}__{name}",
+                        landing_name(table, first),
+                        batch_id,
+                        key_column="_landing_row_id",
+                        rows=received,
+                    )
                 finally:
                     if index is not None:
                         index.join()

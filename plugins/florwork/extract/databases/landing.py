@@ -36,8 +36,8 @@ def landing_table(table: contracts.SourceTable, first: bool = False) -> sql.Iden
 # blocks, not one at a time) and the CF flag.
 _ID_CACHE = 10000
 LANDING_COLUMNS = sql.SQL(
-    f"_landing_row_id bigint generated always as identity (cache {_ID_CACHE}), "
-    "_cf_valid boolean not null default true")
+    f"_landing_row_id bigint generated always as identity (cache {_ID_CACHE}), _cf_valid boolean not null default true"
+)
 
 
 def clear_landings(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
@@ -50,12 +50,22 @@ def create_first_landing(wh: psycopg.Connection, table: contracts.SourceTable, b
     """The landing table of a first load: logged, shaped like a partition of the raw table
     for ``_segment`` = the batch id (the check constraint lets the attach skip its scan),
     plus the landing's own row id and CF flag, dropped before it is attached."""
-    wh.execute(sqlfiles.query(
-        _SQL, "first_landing_create.sql", landing=landing_table(table, first=True),
-        raw=sql.Identifier(table.raw_table), landing_columns=LANDING_COLUMNS,
-        check=sql.Identifier(f"{table.raw_table}__b{batch_id}_segment"), batch=sql.Literal(batch_id)))
-    wh.execute(sql.SQL("alter table {} alter column _segment set default {}, alter column _source_table set default {}")
-               .format(landing_table(table, first=True), sql.Literal(batch_id), sql.Literal(table.qualified)))
+    wh.execute(
+        sqlfiles.query(
+            _SQL,
+            "first_landing_create.sql",
+            landing=landing_table(table, first=True),
+            raw=sql.Identifier(table.raw_table),
+            landing_columns=LANDING_COLUMNS,
+            check=sql.Identifier(f"{table.raw_table}__b{batch_id}_segment"),
+            batch=sql.Literal(batch_id),
+        )
+    )
+    wh.execute(
+        sql.SQL(
+            "alter table {} alter column _segment set default {}, alter column _source_table set default {}"
+        ).format(landing_table(table, first=True), sql.Literal(batch_id), sql.Literal(table.qualified))
+    )
 
 
 def ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> None:
@@ -69,8 +79,15 @@ def ensure_landing(wh: psycopg.Connection, table: contracts.SourceTable) -> None
     if shape is not None and shape != ("u", False, _ID_CACHE):  # an older layout: it only holds a batch in transit
         wh.execute(sql.SQL("drop table {}").format(landing))
     cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in table.columns]
-    wh.execute(sqlfiles.query(_SQL, "landing_create.sql", landing=landing, columns=sql.SQL(", ").join(cols),
-                              landing_columns=LANDING_COLUMNS))
+    wh.execute(
+        sqlfiles.query(
+            _SQL,
+            "landing_create.sql",
+            landing=landing,
+            columns=sql.SQL(", ").join(cols),
+            landing_columns=LANDING_COLUMNS,
+        )
+    )
 
 
 def truncated_here(wh: psycopg.Connection, landing: sql.Identifier) -> bool:
@@ -94,9 +111,15 @@ def stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier,
     where = sql.SQL("aggiornato_il < {}").format(sql.Literal(cutoff))
     if from_mark is not None:
         where = sql.SQL("aggiornato_il > {} and ").format(sql.Literal(from_mark)) + where
-    query = sqlfiles.query(_SQL, "source_rows.sql", columns=cols, checksum=warehouse.row_checksum(table),
-                           batch=sql.Literal(batch_id), source_table=sql.Identifier(table.source, table.name),
-                           interval=where)
+    query = sqlfiles.query(
+        _SQL,
+        "source_rows.sql",
+        columns=cols,
+        checksum=warehouse.row_checksum(table),
+        batch=sql.Literal(batch_id),
+        source_table=sql.Identifier(table.source, table.name),
+        interval=where,
+    )
     target = sql.SQL("copy {} ({}, _row_checksum, _batch_id) from stdin").format(landing, cols)
     if freeze and truncated_here(wh, landing):
         # Rows written frozen, hint bits set: the validation's scan and the index build
@@ -108,8 +131,9 @@ def stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier,
     return into.cursor.rowcount
 
 
-def flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int,
-                      landing: sql.Identifier) -> None:
+def flag_invalid_cfs(
+    wh: psycopg.Connection, table: contracts.SourceTable, batch_id: int, landing: sql.Identifier
+) -> None:
     """Mark rows whose CF fails python-stdnum's check (omocodic CFs are valid)."""
     column = table.cf_column
     if not column:
@@ -127,6 +151,7 @@ def flag_invalid_cfs(wh: psycopg.Connection, table: contracts.SourceTable, batch
     if invalid:
         wh.execute(
             sql.SQL("update {} set _cf_valid = false where _batch_id = %s and {} = any(%s)").format(
-                landing, sql.Identifier(column)),
+                landing, sql.Identifier(column)
+            ),
             (batch_id, invalid),
         )

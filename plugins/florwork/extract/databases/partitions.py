@@ -15,6 +15,7 @@ from florwork.extract.databases.publish import BatchResult, finish, quarantine_f
 
 log = logging.getLogger(__name__)
 
+
 class IndexBuild(threading.Thread):
     """Build a first load's version index on a connection of its own while GX validates
     the landing table; the attach then adopts this index instead of building one. A
@@ -25,8 +26,10 @@ class IndexBuild(threading.Thread):
     def __init__(self, table: contracts.SourceTable, batch_id: int):
         super().__init__(name=f"index {table.raw_table}", daemon=True)
         self.statement = sql.SQL("create unique index {} on {} ({}, _row_checksum, _segment)").format(
-            sql.Identifier(f"{table.raw_table}__b{batch_id}_version"), landing_table(table, first=True),
-            sql.Identifier(table.primary_key))
+            sql.Identifier(f"{table.raw_table}__b{batch_id}_version"),
+            landing_table(table, first=True),
+            sql.Identifier(table.primary_key),
+        )
         self.start()
 
     def run(self) -> None:
@@ -34,8 +37,10 @@ class IndexBuild(threading.Thread):
             with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as conn:
                 conn.execute(self.statement)
         except psycopg.Error as exc:
-            log.warning("the version index was not built beside the validation (%s); the attach builds it",
-                        str(exc).strip().splitlines()[0])
+            log.warning(
+                "the version index was not built beside the validation (%s); the attach builds it",
+                str(exc).strip().splitlines()[0],
+            )
 
 
 def publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
@@ -49,25 +54,42 @@ def publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     with wh.transaction():
         failed_rows = quarantine_failed(wh, table, batch_id, landing, relation)
         if failed_rows:
-            wh.execute(sql.SQL("delete from {} l using _failed f where f.landing_row_id = l._landing_row_id")
-                       .format(landing))
+            wh.execute(
+                sql.SQL("delete from {} l using _failed f where f.landing_row_id = l._landing_row_id").format(landing)
+            )
         duplicate = 0
         if wh.execute(sql.SQL("select exists (select from {})").format(raw)).fetchone()[0]:
             wh.execute(sql.SQL("analyze {}").format(landing))
-            duplicate = wh.execute(sql.SQL(
-                "delete from {landing} l where exists (select from {raw} r where r.{pk} = l.{pk} "
-                "and r._row_checksum = l._row_checksum)").format(landing=landing, raw=raw, pk=pk)).rowcount
-        wh.execute(sql.SQL("alter table {} drop column _landing_row_id, drop column _cf_valid, "
-                           "alter column _segment drop default, alter column _source_table drop default")
-                   .format(landing))
+            duplicate = wh.execute(
+                sql.SQL(
+                    "delete from {landing} l where exists (select from {raw} r where r.{pk} = l.{pk} "
+                    "and r._row_checksum = l._row_checksum)"
+                ).format(landing=landing, raw=raw, pk=pk)
+            ).rowcount
+        wh.execute(
+            sql.SQL(
+                "alter table {} drop column _landing_row_id, drop column _cf_valid, "
+                "alter column _segment drop default, alter column _source_table drop default"
+            ).format(landing)
+        )
         wh.execute(sql.SQL("alter table {} rename to {}").format(landing, sql.Identifier(partition)))
         # Adopts the version index built during validation (or builds it); the check
         # constraint spares the scan.
-        wh.execute(sql.SQL("alter table {} attach partition raw.{} for values in ({})").format(
-            raw, sql.Identifier(partition), sql.Literal(batch_id)))
+        wh.execute(
+            sql.SQL("alter table {} attach partition raw.{} for values in ({})").format(
+                raw, sql.Identifier(partition), sql.Literal(batch_id)
+            )
+        )
         loaded = received - failed_rows - duplicate
         result = finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation)
     wh.execute(sql.SQL("analyze {}").format(raw))
-    log.info("%s: first load, received %s, loaded %s (partition raw.%s), duplicate %s, quarantined %s",
-             table.qualified, received, loaded, partition, result.duplicate, failed_rows)
+    log.info(
+        "%s: first load, received %s, loaded %s (partition raw.%s), duplicate %s, quarantined %s",
+        table.qualified,
+        received,
+        loaded,
+        partition,
+        result.duplicate,
+        failed_rows,
+    )
     return result

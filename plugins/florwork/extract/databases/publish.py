@@ -36,16 +36,18 @@ ANALYZE_MIN_ROWS = 10_000
 def quarantine_failed(wh, table, batch_id, landing: sql.Identifier, relation: str) -> int:
     """Copy the landing's failing rows to quarantine, with their reasons (into the temp
     table ``_failed`` too); return how many rows failed. Inside the batch's transaction."""
-    wh.execute(f"create temp table _failed (landing_row_id, reasons) on commit drop as {quality.FAILURES_BY_ROW}",
-               (relation,))
+    wh.execute(
+        f"create temp table _failed (landing_row_id, reasons) on commit drop as {quality.FAILURES_BY_ROW}", (relation,)
+    )
     wh.execute("analyze _failed")
     failed_rows = wh.execute("select count(*) from _failed").fetchone()[0]
     if failed_rows:
         # Rows quarantined again (same content as an earlier batch) count as quarantined:
         # the row is accounted for, once, in quarantine.
         wh.execute(
-            sqlfiles.query(_SQL, "quarantine_failed.sql", primary_key=sql.Identifier(table.primary_key),
-                           landing=landing),
+            sqlfiles.query(
+                _SQL, "quarantine_failed.sql", primary_key=sql.Identifier(table.primary_key), landing=landing
+            ),
             (batch_id, table.qualified),
         )
     return failed_rows
@@ -56,8 +58,9 @@ def finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation)
     quality.clear_failures(wh, relation)
     batches.fault_point("before_commit")
     duplicate = received - loaded - failed_rows
-    batches.close_batch(wh, batch_id, rows_received=received, rows_loaded=loaded,
-                        rows_duplicate=duplicate, rows_quarantined=failed_rows)
+    batches.close_batch(
+        wh, batch_id, rows_received=received, rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=failed_rows
+    )
     wh.execute(
         sqlfiles.query(_SQL, "move_mark.sql"),
         (table.qualified, cutoff, batch_id),
@@ -76,10 +79,19 @@ def publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     with wh.transaction():
         failed_rows = quarantine_failed(wh, table, batch_id, landing, relation)
         loaded = wh.execute(
-            sqlfiles.query(_SQL, "new_versions.sql", raw=raw, columns=cols, landing=landing, primary_key=pk,
-                           unfailed=sql.SQL(
-                               "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id)"
-                               if failed_rows else "")),
+            sqlfiles.query(
+                _SQL,
+                "new_versions.sql",
+                raw=raw,
+                columns=cols,
+                landing=landing,
+                primary_key=pk,
+                unfailed=sql.SQL(
+                    "and not exists (select from _failed f where f.landing_row_id = l._landing_row_id)"
+                    if failed_rows
+                    else ""
+                ),
+            ),
             (table.qualified,),
         ).fetchone()[0]
         # The landing table holds this batch only (the table's lock is held): empty it.
@@ -89,6 +101,12 @@ def publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
         # Fresh statistics before the warehouse build plans its queries on this table
         # (it may start seconds later, before autovacuum would have looked).
         wh.execute(sql.SQL("analyze {}").format(raw))
-    log.info("%s: received %s, loaded %s, duplicate %s, quarantined %s", table.qualified, received, loaded,
-             result.duplicate, failed_rows)
+    log.info(
+        "%s: received %s, loaded %s, duplicate %s, quarantined %s",
+        table.qualified,
+        received,
+        loaded,
+        result.duplicate,
+        failed_rows,
+    )
     return result

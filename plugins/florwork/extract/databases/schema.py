@@ -10,8 +10,13 @@ from florwork.errors import BatchFailed
 
 # Postgres' information_schema names for the contracts' types.
 _TYPE_NAMES = {
-    "bigint": "bigint", "smallint": "smallint", "integer": "integer", "text": "text",
-    "date": "date", "timestamptz": "timestamp with time zone", "boolean": "boolean",
+    "bigint": "bigint",
+    "smallint": "smallint",
+    "integer": "integer",
+    "text": "text",
+    "date": "date",
+    "timestamptz": "timestamp with time zone",
+    "boolean": "boolean",
 }
 
 
@@ -31,11 +36,11 @@ def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -
     if src.info.server_version < 140000:  # the row checksum's hash_record_extended
         raise BatchFailed(
             f"the source database of {table.qualified} runs PostgreSQL {src.info.server_version // 10000}: "
-            "the extraction needs PostgreSQL 14 or later")
+            "the extraction needs PostgreSQL 14 or later"
+        )
     actual = dict(
         src.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = %s and table_name = %s",
+            "select column_name, data_type from information_schema.columns where table_schema = %s and table_name = %s",
             (table.source, table.name),
         ).fetchall()
     )
