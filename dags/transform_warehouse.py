@@ -3,15 +3,17 @@
 
 Builds the warehouse with one `dbt build` (seeds, staging, intermediate, marts and
 every test) once per completed extraction round: it is scheduled on the Assets that
-the three extraction DAGs emit when all their tables have loaded (`extracted_sis`,
-`extracted_partner`, `extracted_co`: all three, each at least once since the last
-build). The build's log names the runs it waited for.
+the extraction DAGs emit when all their tables have loaded (`extracted_sis`,
+`extracted_partner`, `extracted_ipl`, `extracted_co`: all of them, each at least once
+since the last build). The build's log names the runs it waited for.
 
 The build covers the months up to `conf.month` when given (`florwork run`), otherwise
 the last month that every source has been loaded through (`florwork.months`: on 2
 December, with the sources loaded to midnight, November). Each successful build is
 recorded in `ops.warehouse_builds` with its data cutoff; the monthly budget run waits
-for it. Why one `dbt build` task and not a task per model (Cosmos): see
+for it. `render_programme_pages` then writes Bologna's page for Insieme per il lavoro's
+technical table (HTML and CSV) for the month built, beside that month's budget report.
+Why one `dbt build` task and not a task per model (Cosmos): see
 `docs/dbt-in-airflow.md`.
 """
 
@@ -34,7 +36,11 @@ def transform_warehouse():
     def build(**context) -> dict:
         return pipeline.build_warehouse(context)
 
-    build()
+    @task(task_id="render_programme_pages")
+    def pages(**context) -> dict:
+        return pipeline.render_programme_pages(context)
+
+    build() >> pages()
 
 
 transform_warehouse()

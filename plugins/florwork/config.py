@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from florwork import contracts
 from florwork.errors import ConfigError
 
-CONN_IDS = ("warehouse", "sis_source", "partner_source")
-EMBEDDED_DATABASES = {"warehouse": "warehouse", "sis_source": "sis", "partner_source": "partner"}
+# The warehouse and one connection per database source; in demo mode each is a database
+# of the embedded PostgreSQL, named after the source.
+CONN_IDS = ("warehouse", *(contracts.conn_id(source) for source in contracts.DATABASE_SOURCES))
+EMBEDDED_DATABASES = {
+    "warehouse": "warehouse",
+    **{contracts.conn_id(source): source for source in contracts.DATABASE_SOURCES},
+}
 AIRFLOW_DATABASE = "airflow"
 DEMO_PSEUDONYMISATION_KEY = "florwork-demo-key-not-for-real-data"
 
@@ -131,6 +137,17 @@ def normalise_uri(value: str) -> str:
 
 def redact(uri: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", uri)
+
+
+def source_configured(source: str) -> bool:
+    """Whether a database source is read: always in demo mode and for a source every city
+    has; an optional one (contracts.OPTIONAL_SOURCES) when its connection is set."""
+    variable = f"AIRFLOW_CONN_{contracts.conn_id(source).upper()}"
+    return uses_embedded() or source not in contracts.OPTIONAL_SOURCES or bool(os.environ.get(variable))
+
+
+def configured_sources() -> tuple[str, ...]:
+    return tuple(s for s in contracts.DATABASE_SOURCES if source_configured(s))
 
 
 def connection_uri(conn_id: str) -> str:

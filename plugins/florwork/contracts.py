@@ -16,8 +16,18 @@ from functools import cache
 from importlib import resources
 
 # The database sources, by their contract's schema (the CO files are the file source).
-DATABASE_SOURCES = ("sis", "partner")
+# Each is read through the connection ``<source>_source`` (AIRFLOW_CONN_<SOURCE>_SOURCE).
+DATABASE_SOURCES = ("sis", "partner", "ipl")
 FILE_SOURCE = "co"
+# Sources a city may not have (Bologna's case platform): outside demo mode, without its
+# connection the source's DAG says it is not configured and the rest runs without it.
+OPTIONAL_SOURCES = ("ipl",)
+
+
+def conn_id(source: str) -> str:
+    """The Airflow connection a database source is read through."""
+    return f"{source}_source"
+
 
 _TABLE = re.compile(r"create table (\w+)\.(\w+)\s*\((.*?)\n\);", re.S | re.I)
 _COLUMN = re.compile(r"^\s*(\w+)\s+(.+?)\s*(?:--.*)?$")
@@ -116,7 +126,7 @@ def table(source: str, name: str) -> SourceTable:
     raise KeyError(f"{source}.{name}")
 
 
-def source_objects() -> tuple[str, ...]:
+def source_objects(sources: tuple[str, ...] = DATABASE_SOURCES) -> tuple[str, ...]:
     """Everything the extraction loads, as ``ops.extract_state`` names it: every table of
-    every database source, and the CO files."""
-    return (*(t.qualified for source in DATABASE_SOURCES for t in tables(source)), "co files")
+    the database sources given (all by default), and the CO files."""
+    return (*(t.qualified for source in sources for t in tables(source)), "co files")

@@ -9,6 +9,14 @@ from datetime import datetime, timedelta
 from florwork.months import TZ, month_cutoff
 
 START_DATE = datetime(2024, 1, 1, tzinfo=TZ)
+# The extraction DAG of each source (contracts.DATABASE_SOURCES and the CO files), in
+# the order `florwork run` runs them.
+EXTRACTION_DAGS = {
+    "sis": "extract_social_services",
+    "partner": "extract_partner",
+    "ipl": "extract_ipl",
+    "co": "load_co_files",
+}
 
 
 def default_args() -> dict:

@@ -10,12 +10,21 @@ import logging
 from datetime import datetime, time, timedelta, timezone
 
 from florwork import budget, config, contracts, months, report, transform, warehouse
+from florwork.errors import SourcesNotLoaded
 from florwork.extract import co_files, databases
 
 log = logging.getLogger(__name__)
 
 
 def extract_table(source: str, table: str, context) -> dict:
+    if not config.source_configured(source):
+        variable = f"AIRFLOW_CONN_{contracts.conn_id(source).upper()}"
+        log.warning(
+            "%s is not configured (%s is not set): nothing to extract; the warehouse is built without it",
+            source,
+            variable,
+        )
+        return {"source_object": f"{source}.{table}", "skipped": f"{variable} is not set"}
     return databases.extract_table(source, table, months.extraction_cutoff(context)).as_dict()
 
 
@@ -40,12 +49,13 @@ def data_cutoff() -> datetime:
     """The instant up to which every source has been loaded (the least of the marks)."""
     with warehouse.connect("warehouse", autocommit=True) as wh:
         marks = dict(wh.execute("select source_object, high_water_mark from ops.extract_state").fetchall())
-    missing = [name for name in contracts.source_objects() if name not in marks]
+    expected = contracts.source_objects(config.configured_sources())
+    missing = [name for name in expected if name not in marks]
     if missing:
-        raise RuntimeError(
+        raise SourcesNotLoaded(
             "the warehouse cannot be built before every source was extracted once; missing: " + ", ".join(missing)
         )
-    return min(marks[name] for name in contracts.source_objects())
+    return min(marks[name] for name in expected)
 
 
 def _log_trigger(context) -> None:
@@ -71,7 +81,7 @@ def build_warehouse(context) -> dict:
     cutoff = data_cutoff()
     through = months.build_month(context, cutoff)
     if months.month_cutoff(through) > cutoff:
-        raise RuntimeError(
+        raise SourcesNotLoaded(
             f"the sources are loaded up to {cutoff:%Y-%m-%d %H:%M %Z}, before the end of "
             f"{through:%Y-%m}: run the extraction DAGs for that month first"
         )
@@ -90,6 +100,21 @@ def build_warehouse(context) -> dict:
             (started, cutoff, through, round(seconds, 2), budget.code_version()),
         )
     return {"through_month": through.isoformat(), "data_cutoff": cutoff.isoformat(), "dbt_seconds": round(seconds, 1)}
+
+
+def render_programme_pages(context) -> dict:
+    """Bologna's page for the month the warehouse was just built through, beside that
+    month's budget report (a city without the programme has none)."""
+    from florwork import ipl_report
+
+    if not config.source_configured("ipl"):
+        log.info("ipl is not configured: no page for Insieme per il lavoro")
+        return {}
+    build = budget.latest_build()
+    with warehouse.in_use():
+        path = ipl_report.render(build["through_month"])
+    log.info("Insieme per il lavoro's page written to %s", path)
+    return {"month": build["through_month"].isoformat(), "page": str(path)}
 
 
 def budget_month_has_target(context) -> bool:

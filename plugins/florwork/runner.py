@@ -1,10 +1,10 @@
 """`florwork run --through YYYY-MM`: the real DAGs, one month at a time, in order.
 
 For every month not yet run, from the first budget month on, the runner executes the
-five DAGs with Airflow's own ``dag.test()`` (a real DAG run with real task instances
-in the metadata database, in this process): the three extractions, the warehouse
+DAGs of ``DAG_ORDER`` with Airflow's own ``dag.test()`` (a real DAG run with real task
+instances in the metadata database, in this process): the extractions, the warehouse
 build and the monthly budget run, each with ``conf = {"month": "YYYY-MM"}``. A month is
-marked done in ``ops.pipeline_months`` only when all five succeeded, so a failed month
+marked done in ``ops.pipeline_months`` only when all of them succeeded, so a failed month
 is run again next time and a month already done is never run twice.
 """
 
@@ -20,18 +20,12 @@ from datetime import date, timezone
 from pathlib import Path
 from typing import Callable
 
-from florwork import airflow_env, budget, config, months, warehouse
+from florwork import airflow_env, budget, config, dag_defaults, months, warehouse
 from florwork.errors import RunFailed
 
 log = logging.getLogger(__name__)
 
-DAG_ORDER = (
-    "extract_social_services",
-    "extract_partner",
-    "load_co_files",
-    "transform_warehouse",
-    "run_monthly_budget",
-)
+DAG_ORDER = (*dag_defaults.EXTRACTION_DAGS.values(), "transform_warehouse", "run_monthly_budget")
 
 
 @dataclass

@@ -17,8 +17,8 @@ from florwork import config, contracts, warehouse
 
 def create_sources() -> None:
     """Create the source databases and schemas (embedded mode only)."""
-    for conn_id, source in (("sis_source", "sis"), ("partner_source", "partner")):
-        with warehouse.connect(conn_id, autocommit=True) as conn:
+    for source in contracts.DATABASE_SOURCES:
+        with warehouse.connect(contracts.conn_id(source), autocommit=True) as conn:
             warehouse.create_source_schema(conn, source)
 
 
@@ -29,8 +29,8 @@ def load_dataset(folder: Path) -> dict:
     nothing.
     """
     counts = {}
-    for conn_id, source in (("sis_source", "sis"), ("partner_source", "partner")):
-        with warehouse.connect(conn_id) as conn:
+    for source in contracts.DATABASE_SOURCES:
+        with warehouse.connect(contracts.conn_id(source)) as conn:
             for table in contracts.tables(source):
                 path = folder / f"{source}_{table.name}.csv"
                 if not path.exists():

@@ -63,6 +63,16 @@ BREAKDOWNS = {
             "people_placed_in_work": "select programme, sum(people_hired) from marts.programme_funnel group by 1",
         },
     },
+    "ipl_applicants_by_group": {
+        "partition": ("dimension",),
+        "cell": "group_value",
+        "counts": ("people",),
+        "totals": {
+            # every dimension's cells add up to the applicants, one row each in ipl_journeys
+            "people": "select d, (select count(*) from marts.ipl_journeys) from "
+            "unnest(array['age_band', 'gender', 'education', 'municipality', 'referring_body']) as d",
+        },
+    },
 }
 
 
@@ -183,6 +193,8 @@ def employers_who_are_people(admin: str) -> tuple[set[str], set[str]]:
             "select upper(denominazione_datore), upper(regexp_replace(cf_datore, '\\s', '', 'g')) from raw.co_notices "
             "where length(regexp_replace(cf_datore, '\\s', '', 'g')) = 16 "
             "union select upper(denominazione), upper(cf_azienda) from raw.partner_aziende "
+            "where length(cf_azienda) = 16 "
+            "union select upper(denominazione), upper(cf_azienda) from raw.ipl_aziende "
             "where length(cf_azienda) = 16"
         ).fetchall()
     return {r[0] for r in rows if r[0]}, {r[1] for r in rows if r[1]}

@@ -6,7 +6,7 @@ import csv
 
 import psycopg
 import pytest
-from conftest import EXAMPLE, fresh_platform, query
+from conftest import EXAMPLE, fresh_platform, open_in_chromium, query
 from florwork import budget, months, runner, sources
 
 THROUGH = months.parse_month("2025-12")
@@ -231,56 +231,6 @@ def test_a_bi_login_reads_every_mart_and_nothing_else(example_run):
         wh.execute("drop table marts.future_mart")
 
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-]
-
-
-def _open_in_chromium(page, tmp_path, shot_name: str):
-    """Headless Chromium loads the page from disk: its DOM, its console, a screenshot."""
-    import shutil
-    import subprocess
-
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium; install it to run this test")
-    profile = tmp_path / f"profile-{shot_name}"
-    dom = subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr, dom.stderr[-2000:]
-    shot = tmp_path / f"{shot_name}.png"
-    taken = subprocess.run(
-        [
-            browser,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={profile}",
-            f"--screenshot={shot}",
-            "--window-size=1200,2400",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr[-2000:]
-    shutil.copyfile(shot, page.parent / f"screenshot_{shot_name}.png")  # kept with the reports
-    return dom.stdout
-
-
 @pytest.mark.parametrize("lang", ["it", "en"])
 def test_the_report_renders_in_a_real_browser_and_as_pdf(example_run, tmp_path, monkeypatch, lang):
     """In both languages: the page opens in Chromium without a console error, its charts
@@ -293,7 +243,7 @@ def test_the_report_renders_in_a_real_browser_and_as_pdf(example_run, tmp_path, 
     monkeypatch.setenv("FLORWORK_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("FLORWORK_REPORT_LANGUAGE", lang)
     page = report.render(THROUGH)
-    dom = _open_in_chromium(page, tmp_path, lang)
+    dom = open_in_chromium(page, tmp_path, lang)
     assert f'<html lang="{lang}">' in dom
     assert dom.count('<circle class="point"') == 12
     assert dom.count('<rect class="bar') == 24

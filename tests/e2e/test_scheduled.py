@@ -29,13 +29,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import fresh_platform, query
-from florwork import budget, config, months, quality, runner, warehouse
+from florwork import budget, config, dag_defaults, months, quality, runner, warehouse
 from florwork.generate import write
 
 pytestmark = pytest.mark.slow
 
-DAG_IDS = ("extract_social_services", "extract_partner", "load_co_files", "transform_warehouse", "run_monthly_budget")
-EXTRACTIONS = DAG_IDS[:3]
+DAG_IDS = (*dag_defaults.EXTRACTION_DAGS.values(), "transform_warehouse", "run_monthly_budget")
+EXTRACTIONS = tuple(dag_defaults.EXTRACTION_DAGS.values())
 METADATA_DB = "airflow_scheduled"
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 FIGURES = ", ".join(budget.FIGURES)

@@ -66,3 +66,16 @@ def test_month_cutoff_is_midnight_in_rome():
     assert cutoff.isoformat() == "2025-04-01T00:00:00+02:00"
     assert months.last_complete_month(cutoff) == months.parse_month("2025-03")
     assert months.previous_month(months.parse_month("2025-01")) == months.parse_month("2024-12")
+
+
+def test_an_optional_source_is_read_only_when_its_connection_is_set(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", "postgresql://u@h/db")
+    monkeypatch.delenv("FLORWORK_EMBEDDED", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_IPL_SOURCE", raising=False)
+    assert config.configured_sources() == ("sis", "partner")
+    assert config.source_configured("sis")  # a source every city has: its missing connection is an error
+    monkeypatch.setenv("AIRFLOW_CONN_IPL_SOURCE", "postgresql://u@h/ipl")
+    assert config.configured_sources() == ("sis", "partner", "ipl")
+    monkeypatch.delenv("AIRFLOW_CONN_WAREHOUSE")
+    monkeypatch.delenv("AIRFLOW_CONN_IPL_SOURCE")
+    assert config.source_configured("ipl")  # demo mode: the embedded ipl database

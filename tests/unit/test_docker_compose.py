@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import yaml
-from florwork import config
+from florwork import config, contracts
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -98,4 +98,5 @@ def test_the_compose_database_init_creates_what_the_code_connects_to():
     script = (ROOT / "docker/initdb/00-databases.sh").read_text()
     for database in (*config.EMBEDDED_DATABASES.values(), config.AIRFLOW_DATABASE):
         assert f"create database {database}" in script
-    assert "/contracts/sis.sql" in script and "/contracts/partner.sql" in script
+    for source in contracts.DATABASE_SOURCES:
+        assert f"/contracts/{source}.sql" in script

@@ -9,14 +9,15 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "florwork"
 LAYERS = [
-    ["errors", "sqlfiles", "contract_files"],
-    ["months", "config", "contracts"],
+    ["errors", "sqlfiles", "contract_files", "contracts"],
+    ["months", "config"],
     ["warehouse", "embedded", "airflow_env"],
     ["quality", "extract.batches", "sources"],
     ["extract.databases", "extract.co_files", "generate"],
     ["transform"],
     ["budget"],
     ["report"],
+    ["ipl_report"],
     ["assets"],
     ["dag_defaults", "pipeline"],
     ["runner"],

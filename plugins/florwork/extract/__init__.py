@@ -1,1 +1,1 @@
-"""Extraction of the three sources into the raw layer."""
+"""Extraction of the sources (the databases of contracts.DATABASE_SOURCES and the CO files) into the raw layer."""

@@ -84,7 +84,8 @@ begin
     end loop;
 end $$;
 
--- The loader owns the tables of raw it loads: a first load is attached as a partition
+-- The loader owns the tables of raw it loads (every source's, whatever the contracts
+-- hold; raw.landing_failures stays the platform's): a first load is attached as a partition
 -- (extract/databases/partitions.py), and a loader analyzes what it loaded; both need ownership.
 do $$
 declare
@@ -92,7 +93,7 @@ declare
 begin
     for rel in
         select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'raw' and c.relkind in ('r', 'p') and (c.relname like 'sis\_%' or c.relname like 'partner\_%' or c.relname = 'co_notices')
+        where n.nspname = 'raw' and c.relkind in ('r', 'p') and c.relname <> 'landing_failures'
           and pg_get_userbyid(c.relowner) <> 'florwork_loader'
     loop
         execute format('alter table raw.%I owner to florwork_loader', rel.relname);

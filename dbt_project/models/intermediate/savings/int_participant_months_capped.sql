@@ -4,23 +4,14 @@
 -- count starts at the intake month). Saving: max(0, b - benefits paid for the month) in a
 -- counted month, else 0, rounded to cents: the figure published per participant and
 -- summed by the budget.
--- Incremental by person, as int_participant_months_classified, whose rows it reads.
--- depends_on: {{ ref('stg_social_services__people') }}
--- depends_on: {{ ref('stg_social_services__payments') }}
--- depends_on: {{ ref('stg_social_services__referrals') }}
--- depends_on: {{ ref('stg_employment_centres__notices') }}
--- depends_on: {{ ref('reinvestment_rules') }}
--- depends_on: {{ ref('theoretical_costs') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ prepare_person_increment(with_journeys=true, everyone=\"(select max(month) from \" ~ this ~ \") < \" ~ through_month() ~ \" or (select max(_rules_fingerprint) from \" ~ this ~ \") is distinct from (\" ~ rules_fingerprint() ~ \")\") }}",
-) }}
+-- A view over int_participant_months_classified (the person-incremental table): the cap
+-- is a running count, cheaper computed once by its reader, fct_participant_months (the
+-- table budget_monthly reads), than written as a second copy of every row.
+{{ config(materialized='view') }}
 with
 
 classified as (
     select * from {{ ref('int_participant_months_classified') }}
-    where true {{ only_persons_to_rebuild() }}
 ),
 
 counted as (

@@ -19,7 +19,7 @@ savings as (
         month,
         sum(saving_eur) as realised_savings_eur,
         count(*) filter (where saving_eur > 0) as participants_with_savings
-    from {{ ref('int_participant_months_capped') }}
+    from {{ ref('fct_participant_months') }}
     group by programme, month
 ),
 

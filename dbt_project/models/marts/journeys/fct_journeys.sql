@@ -144,7 +144,7 @@ sustained as (
 
 baselines as (
     select distinct on (programme, person_key) programme, person_key, baseline_monthly_eur
-    from {{ ref('int_participant_months_capped') }}
+    from {{ ref('int_participant_months_classified') }}
     order by programme, person_key, month desc
 ),
 

@@ -1,7 +1,7 @@
 -- Journey outcomes per programme broken down by one personal attribute at a time (sex,
 -- age band, citizenship group, district, target category). Grain: one row per
 -- programme, attribute and value. Complementary small-cell suppression
--- (macros/suppress_small_cells.sql): every count of fewer than 5 people is null, and
+-- (macros/privacy/suppress_small_cells.sql): every count of fewer than 5 people is null, and
 -- so is the next smallest cell of a breakdown that would otherwise have one null cell
 -- (its total is published elsewhere); suppressed rows are flagged.
 with

@@ -23,14 +23,7 @@ final as (
         {{ age_band('people.data_nascita', 'coalesce(first_referral.first_referral_date, people.aggiornato_il::date)') }} as age_band,
         people.cittadinanza as citizenship_code,
         case when people.cittadinanza = 'ITA' then 'ITALIAN' else 'FOREIGN' end as citizenship_group,
-        case people.titolo_studio
-            when 'NESSUNO' then 'NONE'
-            when 'LICENZA_ELEMENTARE' then 'PRIMARY'
-            when 'LICENZA_MEDIA' then 'LOWER_SECONDARY'
-            when 'QUALIFICA' then 'VOCATIONAL'
-            when 'DIPLOMA' then 'UPPER_SECONDARY'
-            when 'LAUREA' then 'DEGREE'
-        end as education_level,
+        {{ education_level('people.titolo_studio') }} as education_level,
         people.comune_residenza as municipality_code,
         people.quartiere as district,
         {{ target_category('people.categoria_target') }} as target_category,

@@ -21,6 +21,6 @@ quarantine), ``partitions`` (a first load attached as a partition) and ``extract
 (the run, under the table's lock). Their SQL programs are in ``sql/``.
 """
 
-from florwork.extract.databases.extract import CONN_IDS, BatchResult, extract_source, extract_table
+from florwork.extract.databases.extract import BatchResult, extract_source, extract_table
 
-__all__ = ["CONN_IDS", "BatchResult", "extract_source", "extract_table"]
+__all__ = ["BatchResult", "extract_source", "extract_table"]

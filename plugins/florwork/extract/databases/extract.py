@@ -24,7 +24,6 @@ from florwork.extract.databases.schema import check_source_schema
 log = logging.getLogger(__name__)
 
 SAFETY_OVERLAP = timedelta(hours=1)
-CONN_IDS = {"sis": "sis_source", "partner": "partner_source"}
 
 
 def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
@@ -33,7 +32,7 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
     warehouse.bootstrap_once()
     with (
         warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh,
-        warehouse.connect(CONN_IDS[source], autocommit=True) as src,
+        warehouse.connect(contracts.conn_id(source), autocommit=True) as src,
     ):
         with batches.exclusive(wh, table.qualified):
             ensure_landing(wh, table)
