@@ -224,7 +224,7 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
             "the DAGs to be parsed",
             lambda: (
                 metadata("select count(*) from dag where dag_id = any(%s) and not is_stale", (list(DAG_IDS),))[0][0]
-                == 5
+                == len(DAG_IDS)
             ),
             procs,
             log_dir,
