@@ -202,17 +202,66 @@ def print_budget(year: int | None = None) -> None:
         )
         for r in rows
     ]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     print(f"\nBudget {year} (marts.budget_monthly, euros):")
-    for i, row in enumerate(table):
-        print(
-            "  " + "  ".join(str(v).rjust(w) if j > 1 else str(v).ljust(w) for j, (v, w) in enumerate(zip(row, widths)))
-        )
-        if i == 0:
-            print("  " + "  ".join("-" * w for w in widths))
+    _print_table(table, left=2)
     reports = sorted(config.reports_dir().glob("*/budget_*.html"))
     if reports:
         print(f"\nReport of the latest run: {reports[-1]}")
+    print_programme()
+
+
+def _print_table(table: list[tuple], left: int = 1) -> None:
+    """Rows under a header, aligned: the first ``left`` columns to the left, numbers right."""
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
+    for i, row in enumerate(table):
+        cells = (str(v).rjust(w) if j >= left else str(v).ljust(w) for j, (v, w) in enumerate(zip(row, widths)))
+        print("  " + "  ".join(cells))
+        if i == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+def print_programme() -> None:
+    """Bologna's Insieme per il lavoro as its marts publish it (when the city runs it)."""
+    from florwork import warehouse
+
+    if not config.source_configured("ipl"):
+        return
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        if not wh.execute("select to_regclass('marts.ipl_results')").fetchone()[0]:
+            return
+        years = wh.execute(
+            "select year, people_applied, people_in_target, people_hired, people_in_internship, "
+            "people_self_employed, spent_eur, cost_per_person_into_work_eur from marts.ipl_results order by year"
+        ).fetchall()
+        board = wh.execute(
+            "select joining_channel, companies_active, companies_left, openings, people_hired "
+            "from marts.ipl_company_board order by companies_active desc, joining_channel"
+        ).fetchall()
+        funnel = wh.execute(
+            "select project_type, submitted, waiting, under_evaluation, not_eligible, approved_or_funded, "
+            "jobs_created from marts.ipl_projects_funnel order by project_type"
+        ).fetchall()
+        known = wh.execute(
+            "select count(*), count(*) filter (where known_to_social_services) from marts.ipl_journeys"
+        ).fetchone()
+    if not years:
+        return
+
+    def money(value) -> str:
+        return "-" if value is None else f"{value:,.2f}"
+
+    print(f"\nInsieme per il lavoro (Bologna): {known[0]:,} people applied, {known[1]:,} known to social services")
+    _print_table(
+        [("year", "applied", "in target", "hired", "internship", "self-employed", "spent", "per person into work")]
+        + [(*r[:6], money(r[6]), money(r[7])) for r in years]
+    )
+    print("\n  The board of companies (marts.ipl_company_board):")
+    _print_table([("joining channel", "active", "left", "openings", "people hired")] + board)
+    print("\n  Projects (marts.ipl_projects_funnel):")
+    _print_table([("type", "submitted", "waiting", "evaluation", "not eligible", "approved", "jobs")] + funnel)
+    pages = sorted(config.reports_dir().glob("*/insieme_per_il_lavoro.html"))
+    if pages:
+        print(f"\nThe programme's page: {pages[-1]}")
 
 
 def cmd_status(args) -> int:

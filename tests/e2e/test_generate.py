@@ -12,7 +12,7 @@ from florwork.generate.simulate import DIRT_DEFAULTS
 
 TABLES = [
     (conn, t)
-    for conn, source in (("sis_source", "sis"), ("partner_source", "partner"))
+    for conn, source in (("sis_source", "sis"), ("partner_source", "partner"), ("ipl_source", "ipl"))
     for t in contracts.tables(source)
 ]
 
@@ -67,6 +67,7 @@ def test_same_seed_same_output_and_appending_equals_generating_at_once(platform)
     fresh_platform()
     write.generate("demo", 8, months.parse_month("2025-06"), progress=print)
     assert fingerprint(platform)["sis.assistiti"] != appended["sis.assistiti"]
+    assert fingerprint(platform)["ipl.candidature"] != appended["ipl.candidature"]
 
 
 def test_files_follow_the_contract(platform):
@@ -148,3 +149,68 @@ def test_generating_into_sources_of_another_dataset_is_refused(platform):
         assert "seed 1" in str(exc)
     else:
         raise AssertionError("a second seed was generated over the first")
+
+
+def test_bologna_applicants_share_the_other_sources_and_carry_their_dirt(platform):
+    """Applicants known to social services have their SIS CF; their hirings are in the CO files
+    with the board's tax codes; every kind of Bologna dirt is in the source as described."""
+    from stdnum.it import codicefiscale
+
+    rates = {k: 0.08 for k in DIRT_DEFAULTS if k.startswith("ipl_")}
+    state = write.generate("demo", 13, months.parse_month("2026-06"), rates, progress=print)
+    counts = state["dirt_counts"]
+    applications = query(
+        "ipl_source",
+        "select id_candidatura, upper(codice_fiscale), stato, id_candidatura_originale, data_candidatura "
+        "from ipl.candidature",
+    )
+    cfs = {cf for _, cf, _, _, _ in applications}
+    sis = {r[0] for r in query("sis_source", "select upper(codice_fiscale) from sis.assistiti")}
+    known = cfs & sis
+    assert 0.15 < len(known) / len(cfs) < 0.45, (len(known), len(cfs))
+
+    # Mistyped CFs (the ones never fixed at an interview) fail their check character.
+    invalid = [cf for cf in cfs if not codicefiscale.is_valid(cf)]
+    assert 0 < len(invalid) <= counts["ipl_mistyped_cf"]
+    # Flagged duplicates point at an earlier application of the same person (the same CF, or
+    # the same mistyped one the desk fixed on the original only); unflagged ones are a second
+    # application of the same CF that nobody flagged.
+    by_id = {a[0]: a for a in applications}
+    flagged = [a for a in applications if a[2] == "DUPLICATA"]
+    assert flagged and all(by_id[a[3]][1][:15] == a[1][:15] and by_id[a[3]][4] <= a[4] for a in flagged)
+    per_cf: dict = {}
+    for a in applications:
+        if a[2] != "DUPLICATA":
+            per_cf.setdefault(a[1], []).append(a)
+    assert any(len(v) > 1 for v in per_cf.values()), "an unflagged second application"
+
+    # Re-interviews, one of them with another outcome; hirings before the first interview.
+    reinterviewed = query(
+        "ipl_source",
+        "select id_candidatura, count(distinct esito) from ipl.colloqui group by 1 having count(*) > 1",
+    )
+    assert reinterviewed and any(n > 1 for _, n in reinterviewed)
+    # Companies that left, a sole trader (a valid personal CF), reversals of real expenses.
+    companies = query("ipl_source", "select cf_azienda, data_uscita from ipl.aziende")
+    assert any(left for _, left in companies)
+    assert any(len(cf) == 16 and codicefiscale.is_valid(cf) for cf, _ in companies)
+    reversals = query(
+        "ipl_source",
+        "select s.tipo, s.importo = r.importo, s.data_movimento <= r.data_movimento from ipl.movimenti_fondo r "
+        "join ipl.movimenti_fondo s on s.id_movimento = r.id_movimento_rif where r.tipo = 'STORNO'",
+    )
+    assert reversals and all(r == ("SPESA", True, True) for r in reversals)
+    assert len(reversals) <= counts["ipl_reversed_expense"]
+
+    # The applicants' jobs are in the same CO files as Florence's, with the board's tax codes.
+    from florwork.extract.co_files import parse
+
+    workers, employers = set(), set()
+    for path in (platform.co_landing_dir() / "co").iterdir():
+        for row in parse.parse_file(path).good:
+            if row["tipo_evento"] == "ASSUNZIONE":
+                workers.add(row["cf_lavoratore"].strip().upper())
+                employers.add(row["cf_datore"])
+    assert len(cfs & workers) > 20
+    assert len({cf for cf, _ in companies} & employers) > 5
+    assert known & workers, "an applicant known to social services hired"

@@ -14,6 +14,7 @@ def test_two_months_of_dirty_demo_data(platform, tmp_path):
         "late_file": 0.1,
         "resent_day": 0.1,
         "duplicate_delivery": 0.1,
+        "ipl_mistyped_cf": 0.1,
     }
     log = tmp_path / "run.log"
     for month in ("2025-01", "2025-02"):
@@ -51,3 +52,19 @@ def test_two_months_of_dirty_demo_data(platform, tmp_path):
     # The marts exist and no invalid CF got through.
     assert query("warehouse", "select count(*) from marts.budget_monthly") == [(2,)]
     assert query("warehouse", "select count(*) from marts.fct_participant_months")[0][0] > 50
+
+    # Bologna's programme from the same run: its mistyped CFs quarantined with their reason,
+    # applicants matched to SIS by person_key and hired through the shared CO files.
+    reasons = query(
+        "warehouse",
+        "select distinct unnest(reasons) from quarantine.source_rows where source_object = 'ipl.candidature'",
+    )
+    assert ("codice fiscale fails its check character",) in reasons
+    stages = dict(query("warehouse", "select current_stage, count(*) from marts.ipl_journeys group by 1"))
+    assert {"HIRED", "IN_PATH", "OUT_OF_TARGET", "APPLIED"} <= set(stages), stages
+    known, hired = query(
+        "warehouse",
+        "select count(*) filter (where known_to_social_services), count(first_job_start) from marts.ipl_journeys",
+    )[0]
+    assert known > 0 and hired > 0
+    assert query("warehouse", "select sum(companies_active) from marts.ipl_company_board")[0][0] > 20

@@ -1,8 +1,8 @@
 """A curious BI user against the published marts (docs/method.md §6; docs/architecture.md, "Personal
 data and small cells").
 
-On a generated demo dataset (with mistyped CFs, families employing domestic workers and
-sole traders), as a login granted `bi_reader` only, the attacker:
+On a generated demo dataset of both programmes (with mistyped CFs, families employing
+domestic workers and sole traders), as a login granted `bi_reader` only, the attacker:
 
 - tries to reach any person-level table carrying personal attributes;
 - tries to work out any suppressed cell of every published breakdown from its published
@@ -281,7 +281,8 @@ def personal_strings(admin: str) -> dict[str, set[str]]:
     with psycopg.connect(admin, autocommit=True) as wh:
         people = wh.execute(
             "select upper(codice_fiscale), upper(cognome || ' ' || nome), upper(nome || ' ' || cognome), "
-            "data_nascita from raw.sis_assistiti"
+            "data_nascita from raw.sis_assistiti union select upper(codice_fiscale), upper(cognome || ' ' || nome), "
+            "upper(nome || ' ' || cognome), data_nascita from raw.ipl_candidature"
         ).fetchall()
         quarantined = {
             r[0]
@@ -291,7 +292,13 @@ def personal_strings(admin: str) -> dict[str, set[str]]:
             ).fetchall()
             if r[0]
         }
-        notes = {r[0] for r in wh.execute("select note from raw.partner_profilazioni where length(note) > 20")}
+        notes = {
+            r[0]
+            for r in wh.execute(
+                "select note from raw.partner_profilazioni where length(note) > 20 "
+                "union select note from raw.ipl_candidature where length(note) > 20"
+            )
+        }
     names, employer_cfs = employers_who_are_people(admin)
     return {
         "cf": {p[0] for p in people} | quarantined | employer_cfs,

@@ -218,3 +218,96 @@ PROVIDERS = [
 ]
 EMPLOYMENT_CENTRES = ["CPI_FIRENZE", "CPI_SESTO_FIORENTINO", "CPI_SCANDICCI", "CPI_BORGO_SAN_LORENZO"]
 CONTRACTS = [("A.02.00", 52), ("A.01.00", 14), ("A.03.00", 6), ("A.04.00", 17), ("A.05.00", 11)]
+
+# Bologna (Insieme per il lavoro): the Metropolitan City's municipalities (ISTAT codes,
+# weights roughly by population), employment centres and the words of company names.
+BOLOGNA = "037006"
+BOLOGNA_MUNICIPALITIES = [
+    (BOLOGNA, 62),
+    ("037011", 5),  # Casalecchio di Reno
+    ("037054", 4),  # San Lazzaro di Savena
+    ("037032", 4),  # Imola
+    ("037053", 3),  # San Giovanni in Persiceto
+    ("037016", 3),  # Castenaso
+    ("037012", 3),  # Castel Maggiore
+    ("037059", 3),  # Zola Predosa
+    ("037005", 3),  # Budrio
+    ("037047", 3),  # Pianoro
+    ("037060", 2),  # Valsamoggia
+    ("037024", 2),  # Granarolo dell'Emilia
+    ("037042", 2),  # Ozzano dell'Emilia
+    ("037062", 1),  # Alto Reno Terme
+]
+BOLOGNA_EMPLOYMENT_CENTRES = ["CPI_BOLOGNA", "CPI_SAN_LAZZARO", "CPI_CASALECCHIO", "CPI_IMOLA"]
+BOLOGNA_COMPANY_WORDS = [
+    "Reno",
+    "Navile",
+    "Savena",
+    "Bolognina",
+    "Due Torri",
+    "Felsina",
+    "Portico",
+    "San Donato",
+    "Borgo Panigale",
+    "Saragozza",
+    "Santo Stefano",
+    "Appennino",
+    "Emilia",
+    "Dozza",
+    "Montagnola",
+]
+IPL_JOINING_CHANNELS = [  # how a company joined the board (the 2018 report's proportions)
+    ("BOARD", 52),
+    ("CONFINDUSTRIA", 19),
+    ("LEGACOOP", 10),
+    ("CONFCOOPERATIVE", 10),
+    ("NON_PARTNER", 3),
+    ("CNA", 2),
+    ("CONFCOMMERCIO", 2),
+    ("CONFESERCENTI", 1),
+    ("CONFARTIGIANATO", 1),
+]
+IPL_REFERRING_BODIES = [
+    ("AUTOCANDIDATURA", 46),
+    ("SERVIZI_SOCIALI", 8),
+    ("CENTRO_IMPIEGO", 12),
+    ("CARITAS_PARROCCHIE", 9),
+    ("TERZO_SETTORE", 8),
+    ("SINDACATO", 3),
+    ("ALTRO", 6),
+]
+IPL_EDUCATION = [(code, weight) for code, weight in EDUCATION] + [(None, 8)]
+IPL_NOTES = [  # what applicants type in the form's free field: personal data, never leaves raw
+    "Cerco lavoro da due anni, disponibile anche nel weekend.",
+    "Vivo con mia madre che ha bisogno di assistenza.",
+    "Chiamatemi dopo le 18, grazie.",
+    "Ho lavorato come magazziniere fino al 2022.",
+    "Sono in affitto e ho tre figli.",
+    None,
+    None,
+]
+IPL_PROFILES = [
+    ("56.10.11", "aiuto cuoco/a"),
+    ("81.21.00", "addetto/a alle pulizie"),
+    ("52.29.22", "magazziniere/a"),
+    ("81.30.00", "operatore/trice del verde"),
+    ("49.41.00", "autista"),
+    ("56.29.10", "addetto/a mensa"),
+]
+IPL_SELF_EMPLOYMENT_TITLES = [
+    "Sartoria di quartiere",
+    "Servizi di pulizia",
+    "Riparazione biciclette",
+    "Laboratorio di pasta fresca",
+    "Assistenza domiciliare",
+    "Piccoli traslochi",
+    "Giardinaggio",
+]
+IPL_SOCIAL_TITLES = [
+    "Orto condiviso",
+    "Emporio solidale",
+    "Ciclofficina popolare",
+    "Portierato di comunità",
+    "Cucina sociale",
+]
+IPL_OPERATORS = ["mrossi", "lbianchi", "gverdi", "aferri", "scolombo", "pmarchi"]

@@ -108,6 +108,15 @@ DIRT_DEFAULTS = {
     "sis_invalid_cf": 0.003,  # a person whose CF fails its check character
     "omocodic_cf": 0.005,  # a person with an omocodic (valid) CF
     "cf_case_space": 0.02,  # the person's CF in lower case / with spaces in another system
+    # Bologna's case platform (generate/bologna.py)
+    "ipl_mistyped_cf": 0.02,  # an applicant types the CF wrong (fixed by the desk at the interview)
+    "ipl_flagged_duplicate": 0.05,  # the form sent twice; the office flags the second DUPLICATA
+    "ipl_unflagged_duplicate": 0.03,  # applies again months later, not flagged
+    "ipl_reinterview": 0.06,  # interviewed again later, maybe with another outcome
+    "ipl_hired_before_interview": 0.03,  # a job starting before the first interview (not the programme's)
+    "ipl_company_left": 0.12,  # a board company leaves the board
+    "ipl_sole_trader": 0.05,  # a board company that is a person (a ditta individuale)
+    "ipl_reversed_expense": 0.02,  # an expense reversed by a STORNO
 }
 
 
@@ -481,7 +490,17 @@ class Simulator:
         if end is not None and depth < 2 and rng.random() < 0.4:
             self._job(person, rng, end + timedelta(days=rng.randrange(15, 180)), jobs_out, depth=depth + 1)
 
-    def _hire(self, person, rng, start, contract, employer: Company, planned_end) -> date | None:
+    def _hire(
+        self,
+        person,
+        rng,
+        start,
+        contract,
+        employer: Company,
+        planned_end,
+        workplace: str = names.FLORENCE[0],
+        centres: list[str] = names.EMPLOYMENT_CENTRES,
+    ) -> date | None:
         """Notices of one relationship (hiring, extension, transformation, termination)."""
         k = len(person.notices)
 
@@ -495,7 +514,7 @@ class Simulator:
             "cf_datore": employer.cf,
             "denominazione_datore": employer.name,
             "ateco": employer.ateco,
-            "comune_sede": "048017",
+            "comune_sede": workplace,
             "tipo_contratto": contract,
             "data_inizio": start,
             "data_fine": planned_end,
@@ -506,7 +525,7 @@ class Simulator:
             if part_time
             else None,
             "qualifica_istat": employer.occupation,
-            "centro_impiego": rng.choice(names.EMPLOYMENT_CENTRES),
+            "centro_impiego": rng.choice(centres),
         }
         hiring_sent = start - timedelta(days=rng.randrange(0, 3))
         hiring = {

@@ -25,6 +25,7 @@ from psycopg import sql
 
 from florwork import config, contracts, months, warehouse
 from florwork.errors import GenerateError
+from florwork.generate import bologna
 from florwork.generate import cf as cfgen
 from florwork.generate.simulate import DIRT_DEFAULTS, SCALES, Simulator
 
@@ -207,6 +208,13 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
     for name, writer in writers.items():
         counts[f"{'sis' if name in ('segnalazioni', 'erogazioni') else 'partner'}.{name}"] = writer.finish()
 
+    if config.source_configured("ipl"):
+        counts.update(
+            _generate_bologna(simulator, scale_name, seed, old_cutoff, new_cutoff, notices, dirt_count, trials)
+        )
+    else:
+        progress("  Bologna's case platform is not configured (AIRFLOW_CONN_IPL_SOURCE): not generated")
+
     files = _write_co_files(notices, seed, rates, new_cutoff, dirt_count, trials)
     counts["co files"] = files
     _write_seeds(scale, intakes)
@@ -224,6 +232,33 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
     _state_path().parent.mkdir(parents=True, exist_ok=True)
     _state_path().write_text(json.dumps(state, indent=2) + "\n")
     return state
+
+
+def _generate_bologna(simulator, scale_name, seed, old_cutoff, new_cutoff, notices, dirt_count, trials) -> dict:
+    """Insieme per il lavoro's tables (generate/bologna.py); the applicants' CO notices join ``notices``."""
+    programme = bologna.Bologna(simulator, scale_name, seed)
+    writers = {t.name: _TableWriter("ipl_source", t) for t in contracts.tables("ipl")}
+    # Parents first within one stream each: the tables' references hold once all are upserted.
+    units = [programme.board_rows, programme.allocations()]
+    for rows in units:
+        _emit_rows(writers, rows, old_cutoff, new_cutoff, dirt_count, trials)
+    for i in range(1, programme.scale.applicants + 1):
+        rows = programme.applicant(i)
+        _emit_rows(writers, rows, old_cutoff, new_cutoff, dirt_count, trials)
+        for notice in rows.notices:
+            line = _co_line(notice.values, notice.dirt if notice.dirt != "co_hiring_late" else None)
+            notices.append((notice.produced, notice.delivered, notice.values["id_comunicazione"], line, notice.dirt))
+    return {f"ipl.{name}": writer.finish() for name, writer in writers.items()}
+
+
+def _emit_rows(writers, rows, old_cutoff, new_cutoff, dirt_count, trials) -> None:
+    for table, entries in rows.tables.items():
+        for _, versions in entries:
+            _emit(writers[table], versions, old_cutoff, new_cutoff)
+    for kind, n in rows.dirt.items():
+        dirt_count[kind] += n
+    for kind, n in rows.trials.items():
+        trials[kind] += n
 
 
 def _write_co_files(notices, seed, rates, cutoff: datetime, dirt_count, trials) -> int:
