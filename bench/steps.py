@@ -15,6 +15,9 @@ largest table) into the warehouse:
 CO steps read every CO file of the landing folder:
 - ``co_bare``: csv.reader + COPY of the lines;
 - ``co_florwork``: the platform's CO loader.
+Bologna's steps read every table of the ipl source (rows changed before CUTOFF):
+- ``ipl_bare``: the bare COPY pipe, table by table;
+- ``ipl_florwork``: the platform's extraction of each table (the extract_ipl DAG's work).
 bench/run.py also runs them on the CO files at ten times the volume (``co_volume``).
 
 With ``BENCH_CUTOFF`` (an ISO instant) the extraction steps read only the payments
@@ -84,6 +87,49 @@ def florwork() -> int:
     from florwork.extract import databases
 
     return databases.extract_table("sis", "erogazioni", CUTOFF).received
+
+
+def _ipl_tables():
+    _florwork()
+    from florwork import contracts
+
+    return contracts.tables("ipl")
+
+
+def ipl_bare() -> int:
+    """Every table of Bologna's case platform (rows changed before CUTOFF) through the bare
+    COPY pipe into unindexed tables: the limit for ``ipl_florwork``."""
+    from florwork import warehouse
+    from psycopg import sql
+
+    rows = 0
+    with warehouse.connect("ipl_source", autocommit=True) as src, warehouse.connect("warehouse") as wh:
+        for table in _ipl_tables():
+            columns = sql.SQL(", ").join(sql.Identifier(c) for c in table.column_names)
+            copy = sql.Identifier("public", f"bench_ipl_{table.name}")
+            wh.execute(sql.SQL("drop table if exists {}").format(copy))
+            wh.execute(
+                sql.SQL("create table {} as select {} from {} where false").format(
+                    copy, columns, sql.Identifier("raw", f"ipl_{table.name}")
+                )
+            )
+            query = sql.SQL("copy (select {} from {} where aggiornato_il < {}) to stdout").format(
+                columns, sql.Identifier(table.source, table.name), sql.Literal(CUTOFF)
+            )
+            with wh.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(copy, columns)) as into:
+                with src.cursor().copy(query) as out:
+                    for chunk in out:
+                        into.write(chunk)
+            rows += wh.execute(sql.SQL("select count(*) from {}").format(copy)).fetchone()[0]
+        wh.commit()
+    return rows
+
+
+def ipl_florwork() -> int:
+    """The platform's extraction of every ipl table, as the extract_ipl DAG runs it."""
+    from florwork.extract import databases
+
+    return sum(databases.extract_table("ipl", t.name, CUTOFF).received for t in _ipl_tables())
 
 
 def pandas() -> int:
@@ -212,10 +258,13 @@ def reset_loads() -> dict:
     from florwork import warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
+        ipl = "".join(f"raw.ipl_{t.name}, " for t in _ipl_tables())
         wh.execute(
-            "truncate raw.sis_erogazioni, raw.co_notices, quarantine.source_rows, quarantine.co_rows, "
+            f"truncate raw.sis_erogazioni, raw.co_notices, {ipl}quarantine.source_rows, quarantine.co_rows, "
             "ops.co_files, ops.validation_results, ops.batches cascade"
         )
+        for table in _ipl_tables():
+            wh.execute(f"drop table if exists public.bench_ipl_{table.name}")
         wh.execute("delete from ops.extract_state")
         wh.execute("drop table if exists public.bench_copy, public.bench_pandas, public.bench_co")
         wh.execute("drop schema if exists bench_dlt cascade")
@@ -336,6 +385,8 @@ STEPS = {
         dlt_pyarrow,
         co_bare,
         co_florwork,
+        ipl_bare,
+        ipl_florwork,
         dbt_build,
         reset_warehouse,
         reset_loads,

@@ -31,6 +31,15 @@ TABLES = {
     "results": ("ipl_results", ("year",)),
 }
 CHANNEL_COLOURS = {"FORM_ONLINE": "#2980b9", "SPORTELLO": "#e67e22"}
+BODY_COLOURS = {
+    "AUTOCANDIDATURA": "#2980b9",
+    "SERVIZI_SOCIALI": "#8e44ad",
+    "CENTRO_IMPIEGO": "#16a085",
+    "CARITAS_PARROCCHIE": "#e67e22",
+    "TERZO_SETTORE": "#f1c40f",
+    "SINDACATO": "#c0392b",
+    "ALTRO": "#95a5a6",
+}
 OUTCOME_COLOURS = {"IN_TARGET": "#27ae60", "OVERT_FRAGILITY": "#c0392b", "OUT_OF_TARGET": "#95a5a6"}
 
 
@@ -57,9 +66,11 @@ def gather(month: date) -> dict:
     return data
 
 
-def stacked_bars(categories: list, series: list[tuple[str, str, list]], fmt: Formats, label_of) -> Chart:
+def stacked_bars(categories: list, series: list[tuple[str, str, list]], fmt: Formats, label_of, title_of=None) -> Chart:
     """Vertical bars, one stack a category: ``series`` is (name, colour, values) with one
-    value a category; each segment has a tooltip and the stack its total above it."""
+    value a category; each segment has a tooltip (``title_of`` the category, by default its
+    axis label) and the stack its total above it."""
+    title_of = title_of or label_of
     chart = Chart(y_label="")
     totals = [sum(values[i] or 0 for _, _, values in series) for i in range(len(categories))]
     y = _scale(chart, max(totals + [1]), fmt.integer)
@@ -80,7 +91,7 @@ def stacked_bars(categories: list, series: list[tuple[str, str, list]], fmt: For
                     "width": width,
                     "height": round(bottom - top, 1),
                     "colour": colour,
-                    "title": f"{label_of(category)}, {name}: {fmt.integer(value)}",
+                    "title": f"{title_of(category)}, {name}: {fmt.integer(value)}",
                     "label": "",
                 }
             )
@@ -96,23 +107,32 @@ def render_html(month: date, data: dict, lang: str) -> str:
     text, fmt = labels(lang), Formats(lang)
     t_ipl = text["ipl"]
     months = sorted({r["month"] for r in data["applications"]})
-    channels = sorted({r["channel"] for r in data["applications"]})
-    by_channel = stacked_bars(
-        months,
-        [
-            (
-                channel,
-                CHANNEL_COLOURS.get(channel, "#7f8c8d"),
-                [
-                    sum(r["applications"] for r in data["applications"] if r["month"] == m and r["channel"] == channel)
-                    for m in months
-                ],
-            )
-            for channel in channels
-        ],
-        fmt,
-        lambda m: fmt.month_short(m) + (f" {m:%y}" if m.month == 1 or m == months[0] else ""),
-    )
+
+    def month_axis(shown: list[date]):
+        """Month labels for an axis: over a year and a half of bars only the quarters are
+        named (each bar's tooltip names its month)."""
+
+        def label(m: date) -> str:
+            if len(shown) > 18 and m.month not in (1, 4, 7, 10) and m != shown[0]:
+                return ""
+            return fmt.month_short(m) + (f" {m:%y}" if m.month == 1 or m == shown[0] else "")
+
+        return label
+
+    month_label = month_axis(months)
+
+    def trend(key: str, colours: dict) -> tuple[Chart, list[tuple[str, str]]]:
+        """Applications a month, stacked by ``key`` (channel or referring body)."""
+        codes = sorted({r[key] for r in data["applications"]})
+        legend = [(code, colours.get(code, "#7f8c8d")) for code in codes]
+        totals = {}
+        for r in data["applications"]:
+            totals[(r["month"], r[key])] = totals.get((r["month"], r[key]), 0) + r["applications"]
+        series = [(code, colour, [totals.get((m, code), 0) for m in months]) for code, colour in legend]
+        return stacked_bars(months, series, fmt, month_label, fmt.month_name), legend
+
+    by_channel, channels = trend("channel", CHANNEL_COLOURS)
+    by_body_chart, bodies_legend = trend("referring_body", BODY_COLOURS)
     bodies = sorted({r["referring_body"] for r in data["applications"]})
     by_body = [
         {
@@ -135,7 +155,8 @@ def render_html(month: date, data: dict, lang: str) -> str:
             )
         ],
         fmt,
-        lambda m: fmt.month_short(m) + (f" {m:%y}" if m.month == 1 else ""),
+        month_axis([r["month"] for r in data["interviews"]]),
+        fmt.month_name,
     )
     board = stacked_bars(
         [r["joining_channel"] for r in data["board"]],
@@ -160,8 +181,9 @@ def render_html(month: date, data: dict, lang: str) -> str:
         labels=text,
         month=month,
         data=data,
-        charts={"channel": by_channel, "outcomes": outcomes, "board": board, "fund": fund},
-        channels=[(c, CHANNEL_COLOURS.get(c, "#7f8c8d")) for c in channels],
+        charts={"channel": by_channel, "body": by_body_chart, "outcomes": outcomes, "board": board, "fund": fund},
+        channels=channels,
+        bodies=bodies_legend,
         outcome_colours=OUTCOME_COLOURS,
         by_body=by_body,
         dimensions=dimensions,
@@ -176,7 +198,7 @@ def render_html(month: date, data: dict, lang: str) -> str:
         integer=fmt.integer,
         month_name=fmt.month_name,
         datetime=fmt.datetime,
-        none=fmt.none,
+        missing=fmt.none,  # not "none": Jinja reads that as the literal None
     )
 
 

@@ -171,9 +171,15 @@ def test_the_programme_page_shows_the_figures_in_a_real_browser(bologna_run, tmp
         "en": "9 people applied, 5 in target, 2 hired after their first interview, 1 self-employed.",
     }[lang]
     assert headline in dom
-    for chart in ("chart-applications", "chart-interviews", "chart-board", "chart-fund"):
+    charts = ("chart-applications", "chart-applications-by-body", "chart-interviews", "chart-board", "chart-fund")
+    for chart in charts:
         assert f'id="{chart}"' in dom
-    assert dom.count("<rect ") >= 10 + 5 + 2 + 2  # the months' applications, outcomes, active channels, fund lines
+    # the months' applications by channel and by body, outcomes, active channels, fund lines
+    assert dom.count("<rect ") >= 10 + 10 + 5 + 2 + 2
+    body_chart = dom[
+        dom.index('id="chart-applications-by-body"') : dom.index("</svg>", dom.index('id="chart-applications-by-body"'))
+    ]
+    assert "CARITAS_PARROCCHIE" in body_chart and "SERVIZI_SOCIALI" in body_chart  # the segments' tooltips
     assert dom.count('class="suppressed"') >= 4  # the gender breakdown: both cells and their shares
     board = dom[dom.index('id="board"') :]
     assert "CONFINDUSTRIA" in board and "LEGACOOP" in board
