@@ -32,6 +32,8 @@ from common import FLORWORK, RESULTS, ROOT, machine, python, save, state_env, ti
 DLT_PYTHON = ROOT / "bench" / ".venv-dlt" / "bin" / "python"
 EXTRACTION_STEPS = ("bare", "bare_relay", "florwork", "pandas", "dlt", "dlt_pyarrow")
 CO_STEPS = ("co_bare", "co_florwork")
+# Bologna's case platform: every ipl table, the bare COPY pipe against the platform's extraction.
+IPL_STEPS = ("ipl_bare", "ipl_florwork")
 # CO at ten times the scale's volume: the same steps on a folder where every day's file
 # holds its notices ten times over, with the ids re-keyed (bench/steps.py co_volume).
 CO_VOLUME = 10
@@ -39,11 +41,16 @@ CO_VOLUME_STEPS = {f"co_bare_x{CO_VOLUME}": "co_bare", f"co_florwork_x{CO_VOLUME
 # The CO steps are short (seconds) and this machine's timings vary by tens of percent
 # from one run to the next: each is run REPEATS times, and the median run is kept.
 REPEATS = 3
-BASELINES = {"florwork": "bare", "co_florwork": "co_bare", f"co_florwork_x{CO_VOLUME}": f"co_bare_x{CO_VOLUME}"}
+BASELINES = {
+    "florwork": "bare",
+    "co_florwork": "co_bare",
+    f"co_florwork_x{CO_VOLUME}": f"co_bare_x{CO_VOLUME}",
+    "ipl_florwork": "ipl_bare",
+}
 # Steps also run on a small input (about a thousand payments, three days of CO files):
 # its time is the step's fixed cost, and the rows beyond it over the time beyond it are
 # the step's throughput once started (what a larger delivery would see).
-SMALL_STEPS = ("bare", "bare_relay", "florwork", "co_bare", "co_florwork", *CO_VOLUME_STEPS)
+SMALL_STEPS = ("bare", "bare_relay", "florwork", "co_bare", "co_florwork", *CO_VOLUME_STEPS, *IPL_STEPS)
 TARGETS = {"extraction_vs_bare": 0.5, "incremental_vs_full_at_region": 0.1, "python_peak_rss_mb_at_region": 1024}
 
 
@@ -116,7 +123,7 @@ def extraction(
     small.pop("in_process_seconds", None)
     volume = helper("co_volume", env, str(CO_VOLUME))
     steps = {}
-    for name in (*EXTRACTION_STEPS, *CO_STEPS, *CO_VOLUME_STEPS):
+    for name in (*EXTRACTION_STEPS, *CO_STEPS, *CO_VOLUME_STEPS, *IPL_STEPS):
         if only_steps and name not in only_steps:
             if previous and name in previous.get("steps", {}):
                 steps[name] = {"measured_at": previous_at, **previous["steps"][name]}
@@ -127,7 +134,7 @@ def extraction(
         function, step_env = name, env
         if name in CO_VOLUME_STEPS:
             function, step_env = CO_VOLUME_STEPS[name], {**env, "AIRFLOW_VAR_CO_LANDING_DIR": volume["landing"]}
-        repeats = REPEATS if name.startswith("co_") else 1
+        repeats = REPEATS if name.startswith(("co_", "ipl_")) else 1
         steps[name] = median_step(function, step_env, repeats)
         steps[name]["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         if name in SMALL_STEPS:
@@ -151,7 +158,7 @@ def extraction(
         if name in steps and name != "bare"
     }
     for name, base in BASELINES.items():
-        if name.startswith("co_") and name in steps and base in steps:
+        if name != "florwork" and name in steps and base in steps:
             ratios[f"{name}_vs_{base}"] = round(steps[name]["rows_per_s"] / steps[base]["rows_per_s"], 3)
     if "bare_relay" in steps:  # against the bare pipe through the platform's own relay
         ratios["florwork_vs_bare_relay"] = round(steps["florwork"]["rows_per_s"] / steps["bare_relay"]["rows_per_s"], 3)
@@ -222,7 +229,8 @@ def markdown(scale: str, r: dict) -> str:
     d = r["data"]
     lines = [
         f"Scale **{scale}**: {d['people']:,} people, {d['payments']:,} payments ({d['payments_mb']} MB in the "
-        f"source), {d['co_files']:,} CO files with {d['co_lines']:,} lines.",
+        f"source), {d['co_files']:,} CO files with {d['co_lines']:,} lines"
+        + (f"; {d['ipl_rows']:,} rows in Bologna's case platform (ipl)." if "ipl_rows" in d else "."),
         "",
     ]
     g = r["generation"]
@@ -275,6 +283,10 @@ def markdown(scale: str, r: dict) -> str:
             f"`_x{CO_VOLUME}` steps: the CO files at {CO_VOLUME} times the scale's volume (every day's file "
             f"holds its notices {CO_VOLUME} times over, ids re-keyed): the same files, days and dirt, "
             "more notices per file.",
+            "",
+            "`ipl_` steps: every table of Bologna's case platform (seven tables, each with its GX suite in "
+            "`ipl_florwork`), the small run on the rows changed before the same instant; median of "
+            f"{REPEATS} runs.",
         ]
     p = r["pipeline"]
     lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
@@ -334,6 +346,8 @@ def summary() -> None:
             f"{ratios['co_florwork_vs_co_bare']} / {ratios.get('co_florwork_vs_co_bare_beyond_fixed', '-')} | "
             f"{ratios.get(f'co_florwork_x{CO_VOLUME}_vs_co_bare_x{CO_VOLUME}', '-')} / "
             f"{ratios.get(f'co_florwork_x{CO_VOLUME}_vs_co_bare_x{CO_VOLUME}_beyond_fixed', '-')} | "
+            f"{ratios.get('ipl_florwork_vs_ipl_bare', '-')} / "
+            f"{ratios.get('ipl_florwork_vs_ipl_bare_beyond_fixed', '-')} | "
             f"{r['pipeline']['dbt_full_refresh']['dbt_seconds']} | "
             f"{r['pipeline']['one_new_month']['dbt_seconds']} | {r['pipeline']['incremental_vs_full']} | "
             f"{r['pipeline']['one_new_month']['seconds']:.0f} | {steps['florwork']['peak_rss_mb']:.0f} | "
@@ -355,10 +369,10 @@ def summary() -> None:
         "| scale | payments | extraction / bare (whole process / beyond the fixed cost) | "
         "extraction / bare through the platform's relay (same) | pandas / bare | "
         "dlt / bare (default / pyarrow) | CO / bare (whole process / beyond the fixed cost) | "
-        f"CO at {CO_VOLUME}x the volume / bare (same) | "
+        f"CO at {CO_VOLUME}x the volume / bare (same) | Bologna's ipl tables / bare (same) | "
         "dbt full (s) | dbt incremental (s) | incremental / full | `florwork run` one month (s) | "
         "extraction peak RSS (MB) | largest Python step RSS (MB) |\n|"
-        + "---|" * 14
+        + "---|" * 15
         + "\n"
         + "\n".join(rows)
         + "\n\nGrowth from one scale to the next:\n\n| scales | payments | extraction time | dbt full build time |\n"

@@ -332,6 +332,8 @@ def sizes() -> dict:
             "select count(*), pg_total_relation_size('sis.erogazioni') from sis.erogazioni"
         ).fetchone()
         people = src.execute("select count(*) from sis.assistiti").fetchone()[0]
+    with warehouse.connect("ipl_source") as ipl:
+        ipl_rows = sum(ipl.execute(f"select count(*) from {t.qualified}").fetchone()[0] for t in _ipl_tables())
     files = sorted(co_folder().glob("CO_*.csv"))
     lines = 0
     for path in files:
@@ -343,6 +345,7 @@ def sizes() -> dict:
         "payments_mb": round(size / 1e6, 1),
         "co_files": len(files),
         "co_lines": lines,
+        "ipl_rows": ipl_rows,
     }
 
 
