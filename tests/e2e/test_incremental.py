@@ -1,9 +1,11 @@
-"""The incremental models give the same tables as a full refresh, late data included."""
+"""The incremental models give the same tables as a full refresh: over a sequence of
+months with late data, corrections, a rule change and new Bologna months; and a broken
+person selection is caught."""
 
 from datetime import date
 
 from conftest import query
-from florwork import months, runner, transform
+from florwork import config, months, runner, transform
 from florwork.extract import co_files, databases
 from florwork.generate import write
 
@@ -16,50 +18,90 @@ TABLES = [
     "marts.budget_monthly",
     "marts.fct_journeys",
     "marts.fct_journey_events",
+    "marts.ipl_journeys",
 ]
+BOOKKEEPING = ("_source_watermark", "_rules_fingerprint", "_through_month", "_built_at")
 
 
 def contents(table: str) -> tuple:
+    drop = "".join(f" - '{column}'" for column in BOOKKEEPING)
     return query(
         "warehouse",
         f"""
         select count(*), md5(coalesce(string_agg(r, '|' order by r), ''))
-        from (select (to_jsonb(t) - '_source_watermark' - '_rules_fingerprint' - '_through_month')::text as r
-              from {table} t) as rows""",
+        from (select (to_jsonb(t){drop})::text as r from {table} t) as rows""",
     )[0]
 
 
-def test_incremental_equals_full_refresh_with_late_data(platform, tmp_path):
+def written_by_last_build(table: str) -> tuple[int, int]:
+    """Rows the last build wrote, and all rows."""
+    return query(
+        "warehouse",
+        f"select count(*) filter (where _built_at >= (select max(started_at) from ops.warehouse_builds)), "
+        f"count(*) from {table}",
+    )[0]
+
+
+def change_a_rule() -> None:
+    """The budget office lowers the 2025 rule's minimum of employed days (15 -> 10)."""
+    rules = config.seeds_dir() / "reinvestment_rules.csv"
+    lines = rules.read_text().splitlines()
+    header = lines[0].split(",")
+    column = header.index("min_employed_days")
+    changed = []
+    for line in lines:
+        fields = line.split(",")
+        if fields[0] == "2025-1":
+            fields[column] = "10"
+        changed.append(",".join(fields))
+    assert changed != lines
+    rules.write_text("\n".join(changed) + "\n")
+
+
+def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_change(platform, tmp_path):
+    write.generate("demo", 21, months.parse_month("2025-06"), progress=print)
+    log = tmp_path / "run.log"
+    # Each month extracts what reached the sources by its end: payments cancelled later,
+    # CO notices delivered late and referrals decided after the month they are about.
+    runner.run(months.parse_month("2025-02"), progress=print, log_path=log)
+    change_a_rule()
+    runner.run(months.parse_month("2025-03"), progress=print, log_path=log)  # everyone recomputed
+    written, total = written_by_last_build("intermediate.int_participant_months_classified")
+    assert written == total, "a rule change recomputes every participant month"
+    runner.run(months.parse_month("2025-05"), progress=print, log_path=log)  # April, then May
+
+    # May's build wrote May's rows and the history of the persons whose sources changed.
+    for table in ("intermediate.int_participant_months_classified", "intermediate.int_participant_months_capped"):
+        written, total = written_by_last_build(table)
+        new_month = query("warehouse", f"select count(*) from {table} where month = '2025-05-01'")[0][0]
+        assert new_month <= written < total, f"{table}: the build wrote {written} of {total} rows"
+    rebuilt = query(
+        "warehouse",
+        "select count(distinct person_key) from intermediate.int_participant_months_classified "
+        "where _built_at >= (select max(started_at) from ops.warehouse_builds) and month < '2025-05-01'",
+    )[0][0]
+    assert rebuilt > 0, "late data rebuilt some persons' earlier months"
+    incremental = {t: contents(t) for t in TABLES}
+
+    transform.run_dbt("build", months.parse_month("2025-05"), extra=["--full-refresh"])
+    assert {t: contents(t) for t in TABLES} == incremental
+
+
+def test_a_broken_person_selection_is_caught(platform, tmp_path):
+    """The same comparison fails when the build forgets the persons whose sources changed."""
     write.generate("demo", 21, months.parse_month("2025-03"), progress=print)
     january = months.parse_month("2025-01")
     runner.run(january, progress=print, log_path=tmp_path / "run.log")
-    before = {t: contents(t) for t in TABLES}
-    marks_before = query("warehouse", "select max(_source_watermark) from intermediate.int_payments_paid")[0][0]
-
-    # Data that arrives later but is about January and before: payments and their
-    # cancellations, CO notices, referrals' outcomes, extracted up to the end of March.
+    # Data about January and before that arrives later, extracted up to the end of March.
     cutoff = months.month_cutoff(months.parse_month("2025-03"))
-    databases.extract_source("sis", cutoff)
-    databases.extract_source("partner", cutoff)
+    for source in ("sis", "partner", "ipl"):
+        databases.extract_source(source, cutoff)
     co_files.load_co_files(date(2025, 4, 1))
 
-    transform.run_dbt("build", january)  # the incremental path
+    broken = "{through_month: '2025-01-01', fault_ignore_changed_persons: true}"
+    transform.run_dbt("build", january, extra=["--vars", broken])
     incremental = {t: contents(t) for t in TABLES}
-    rebuilt = query(
-        "warehouse",
-        "select count(distinct person_key) filter (where _source_watermark > %s), "
-        "count(distinct person_key) from intermediate.int_payments_paid",
-        (marks_before,),
-    )[0]
-    assert 0 < rebuilt[0] < rebuilt[1], f"the incremental build rebuilt {rebuilt[0]} of {rebuilt[1]} persons"
-    events = query(
-        "warehouse",
-        "select count(distinct person_key) filter (where _source_watermark > %s), "
-        "count(distinct person_key) from marts.fct_journey_events",
-        (marks_before,),
-    )[0]
-    assert 0 < events[0] < events[1], f"the incremental build rebuilt the events of {events[0]} of {events[1]} persons"
-    assert incremental != before  # the late data changed the figures
-
     transform.run_dbt("build", january, extra=["--full-refresh"])
-    assert {t: contents(t) for t in TABLES} == incremental
+    full = {t: contents(t) for t in TABLES}
+    differ = [t for t in TABLES if incremental[t] != full[t]]
+    assert "intermediate.int_participant_months_classified" in differ and "marts.budget_monthly" in differ

@@ -2,25 +2,57 @@
 -- month: a month is counted when it is employed and one of the participant's first
 -- max_counted_months employed months (the rule of the month says how many; the running
 -- count starts at the intake month). Saving: max(0, b - benefits paid for the month) in a
--- counted month, else 0, rounded to cents: the figure published per participant and
--- summed by the budget.
--- A view over int_participant_months_classified (the person-incremental table): the cap
--- is a running count, cheaper computed once by its reader, fct_participant_months (the
--- table budget_monthly reads), than written as a second copy of every row.
-{{ config(materialized='view') }}
+-- counted month, else 0, rounded to cents: the figure published per participant
+-- (fct_participant_months, a view of this table) and summed by the budget.
+-- Incremental like int_participant_months_classified, which it reads: the persons whose
+-- sources changed get every month recounted; everyone else gets the new months only,
+-- their running count carried on from the last month this table holds.
+-- depends_on: {{ ref('stg_social_services__people') }}
+-- depends_on: {{ ref('stg_social_services__payments') }}
+-- depends_on: {{ ref('stg_social_services__referrals') }}
+-- depends_on: {{ ref('stg_employment_centres__notices') }}
+-- depends_on: {{ ref('reinvestment_rules') }}
+-- depends_on: {{ ref('theoretical_costs') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, everyone=participant_months_everyone()) }}",
+) }}
 with
 
 classified as (
     select * from {{ ref('int_participant_months_classified') }}
+    {% if is_incremental() -%}
+    where person_key in (select person_key from _persons_to_rebuild)
+        or month > coalesce((select month from _previous_through), '-infinity'::date)
+    {%- endif %}
+),
+
+carried as (
+    {% if is_incremental() -%}
+    -- the running count at the last month held, for the persons not recomputed
+    select programme, person_key, employed_months_so_far
+    from {{ this }}
+    where month = (select month from _previous_through)
+    {%- else -%}
+    select null::text as programme, null::text as person_key, 0::bigint as employed_months_so_far
+    where false
+    {%- endif %}
 ),
 
 counted as (
     select
-        *,
-        sum(case when is_employed_month then 1 else 0 end) over (
-            partition by programme, person_key order by month rows unbounded preceding
+        classified.*,
+        coalesce(carried.employed_months_so_far, 0)
+        + sum(case when classified.is_employed_month then 1 else 0 end) over (
+            partition by classified.programme, classified.person_key order by classified.month
+            rows unbounded preceding
         ) as employed_months_so_far
     from classified
+    left join carried
+        on carried.programme = classified.programme
+        and carried.person_key = classified.person_key
 ),
 
 final as (
@@ -43,7 +75,8 @@ final as (
             else 0
         end::numeric(14, 2) as saving_eur,
         _source_watermark,
-        _rules_fingerprint
+        _rules_fingerprint,
+        now() as _built_at
     from counted
 )
 

@@ -7,8 +7,11 @@
 -- category without one stops the build naming it). Employed month: at least
 -- min_employed_days days employed. The 12-month cap and the saving are the next step,
 -- int_participant_months_capped.
--- Incremental by person (macros/person_increment/): a build recomputes the persons
--- whose sources changed, and everyone when the build's month moved on or the rules changed.
+-- Incremental by person and month (macros/person_increment/): a build recomputes every
+-- month of the persons whose sources changed since the last build (everyone when the
+-- rules changed or the build goes back in time) and adds, for everyone else, only the
+-- months after the last one built: a past month's row depends on nothing that changes
+-- without a new extraction for that person.
 -- depends_on: {{ ref('stg_social_services__people') }}
 -- depends_on: {{ ref('stg_social_services__payments') }}
 -- depends_on: {{ ref('stg_social_services__referrals') }}
@@ -18,13 +21,25 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ prepare_person_increment(with_journeys=true, everyone=\"(select max(month) from \" ~ this ~ \") < \" ~ through_month() ~ \" or (select max(_rules_fingerprint) from \" ~ this ~ \") is distinct from (\" ~ rules_fingerprint() ~ \")\") }}",
+    on_schema_change='append_new_columns',
+    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, everyone=participant_months_everyone()) }}",
 ) }}
 with
 
 participants as (
-    select * from {{ ref('int_participants_identified') }}
-    where true {{ only_persons_to_rebuild() }}
+    select
+        participants.*,
+        {% if is_incremental() -%}
+        case
+            when rebuilt.person_key is not null or previous.month is null then participants.intake_month
+            else greatest(participants.intake_month, (previous.month + interval '1 month')::date)
+        end
+        {%- else %}participants.intake_month{% endif %} as first_month_built
+    from {{ ref('int_participants_identified') }} as participants
+    {% if is_incremental() -%}
+    cross join _previous_through as previous
+    left join _persons_to_rebuild as rebuilt on rebuilt.person_key = participants.person_key
+    {%- endif %}
 ),
 
 rules as (
@@ -54,14 +69,16 @@ participant_months as (
         participants.person_key,
         participants.intake_date,
         participants.intake_month,
-        generate_series(participants.intake_month, {{ through_month() }}, interval '1 month')::date as month
+        generate_series(participants.first_month_built, {{ through_month() }}, interval '1 month')::date as month
     from participants
+    where participants.first_month_built <= {{ through_month() }}
 ),
 
 baseline_windows as (
     select distinct participants.programme, participants.person_key, participants.intake_month, rules.baseline_months
     from participants
     cross join (select distinct baseline_months from rules) as rules
+    where participants.first_month_built <= {{ through_month() }}
 ),
 
 baselines as (
@@ -120,7 +137,8 @@ final as (
     select
         *,
         {{ source_watermark() }} as _source_watermark,
-        ({{ rules_fingerprint() }}) as _rules_fingerprint
+        ({{ rules_fingerprint() }}) as _rules_fingerprint,
+        now() as _built_at
     from classified
 )
 

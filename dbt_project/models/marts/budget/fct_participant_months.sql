@@ -1,4 +1,7 @@
 -- One row per participant and month from the intake month on (docs/method.md §7).
+-- A view: int_participant_months_capped is the incremental table that holds the rows,
+-- so a build writes a participant month once.
+{{ config(materialized='view') }}
 with
 
 capped as (
