@@ -4,9 +4,9 @@
 -- count starts at the intake month). Saving: max(0, b - benefits paid for the month) in a
 -- counted month, else 0, rounded to cents: the figure published per participant
 -- (fct_participant_months, a view of this table) and summed by the budget.
--- Incremental like int_participant_months_classified, which it reads: the persons whose
--- sources changed get every month recounted; everyone else gets the new months only,
--- their running count carried on from the last month this table holds.
+-- Incremental like int_participant_months_classified, which it reads: the months a build
+-- recomputes there are recounted here, the running count carried on from the month
+-- before the first of them.
 -- depends_on: {{ ref('stg_social_services__people') }}
 -- depends_on: {{ ref('stg_social_services__payments') }}
 -- depends_on: {{ ref('stg_social_services__referrals') }}
@@ -17,24 +17,35 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, everyone=participant_months_everyone()) }}",
+    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, adds_months=true, everyone=participant_months_everyone()) }}",
 ) }}
 with
 
 classified as (
-    select * from {{ ref('int_participant_months_classified') }}
+    select classified.*
+    from {{ ref('int_participant_months_classified') }} as classified
     {% if is_incremental() -%}
-    where person_key in (select person_key from _persons_to_rebuild)
-        or month > coalesce((select month from _previous_through), '-infinity'::date)
+    left join _persons_to_rebuild as rebuilt on rebuilt.person_key = classified.person_key
+    cross join _previous_through as previous
+    -- the months this build recomputes: from the first a change affects, and the new ones
+    where classified.month >= least(
+        rebuilt.from_month, coalesce((previous.month + interval '1 month')::date, '-infinity'::date)
+    )
     {%- endif %}
 ),
 
 carried as (
     {% if is_incremental() -%}
-    -- the running count at the last month held, for the persons not recomputed
-    select programme, person_key, employed_months_so_far
-    from {{ this }}
-    where month = (select month from _previous_through)
+    -- the running count at the month before the first one recomputed (a participant's rows
+    -- are consecutive months from the intake; none before it: 0)
+    select held.programme, held.person_key, held.employed_months_so_far
+    from {{ this }} as held
+    inner join (
+        select programme, person_key, min(month) as first_month from classified group by programme, person_key
+    ) as firsts
+        on firsts.programme = held.programme
+        and firsts.person_key = held.person_key
+        and held.month = (firsts.first_month - interval '1 month')::date
     {%- else -%}
     select null::text as programme, null::text as person_key, 0::bigint as employed_months_so_far
     where false

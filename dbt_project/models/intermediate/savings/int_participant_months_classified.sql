@@ -7,11 +7,12 @@
 -- category without one stops the build naming it). Employed month: at least
 -- min_employed_days days employed. The 12-month cap and the saving are the next step,
 -- int_participant_months_capped.
--- Incremental by person and month (macros/person_increment/): a build recomputes every
--- month of the persons whose sources changed since the last build (everyone when the
--- rules changed or the build goes back in time) and adds, for everyone else, only the
--- months after the last one built: a past month's row depends on nothing that changes
--- without a new extraction for that person.
+-- Incremental by person and month (macros/person_increment/): a build recomputes, for
+-- each person whose sources changed since the last build, the months from the first one
+-- the change affects (a payment: its competence month; anything else: every month), and
+-- everyone whole when the rules changed or the build goes back in time; and it adds the
+-- months after the last one built for everyone. A month's row depends only on that
+-- month's payments and days, the baseline and the person, so nothing else can change it.
 -- depends_on: {{ ref('stg_social_services__people') }}
 -- depends_on: {{ ref('stg_social_services__payments') }}
 -- depends_on: {{ ref('stg_social_services__referrals') }}
@@ -22,7 +23,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, everyone=participant_months_everyone()) }}",
+    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, adds_months=true, everyone=participant_months_everyone()) }}",
 ) }}
 with
 
@@ -30,10 +31,10 @@ participants as (
     select
         participants.*,
         {% if is_incremental() -%}
-        case
-            when rebuilt.person_key is not null or previous.month is null then participants.intake_month
-            else greatest(participants.intake_month, (previous.month + interval '1 month')::date)
-        end
+        greatest(
+            participants.intake_month,
+            least(rebuilt.from_month, coalesce((previous.month + interval '1 month')::date, '-infinity'::date))
+        )
         {%- else %}participants.intake_month{% endif %} as first_month_built
     from {{ ref('int_participants_identified') }} as participants
     {% if is_incremental() -%}

@@ -1,10 +1,11 @@
 -- One row per person (person_key) and competence month with the benefits actually
--- paid: cancelled payments count nowhere (docs/method.md §5 step 2). Incremental by person: the
+-- paid: cancelled payments count nowhere (docs/method.md §5 step 2). Incremental by person and
+-- month (a changed payment rebuilds its competence month on): the
 -- largest table of the warehouse (about 10 million payments at region scale).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ prepare_person_increment() }}",
+    pre_hook="{{ prepare_person_increment(by_month=true) }}",
 ) }}
 with
 
@@ -25,8 +26,13 @@ final as (
         {{ source_watermark() }} as _source_watermark
     from payments
     inner join people on people.person_id = payments.person_id
+    {% if is_incremental() -%}
+    -- a changed person's months from the first one a change affects (macros/person_increment/)
+    inner join _persons_to_rebuild as rebuilt
+        on rebuilt.person_key = people.person_key
+        and payments.competence_month >= rebuilt.from_month
+    {%- endif %}
     where payments.payment_status = 'PAID'
-        {{ only_persons_to_rebuild('people.person_key') }}
     group by people.person_key, payments.competence_month
 )
 

@@ -12,7 +12,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ prepare_person_increment(with_journeys=true, with_partner=true, everyone=\"(select max(_through_month) from \" ~ this ~ \") < \" ~ through_month()) }}",
+    pre_hook="{{ prepare_person_increment(with_journeys=true, with_partner=true, with_payments=false, everyone=\"(select max(_through_month) from \" ~ this ~ \") < \" ~ through_month()) }}",
 ) }}
 with
 
