@@ -99,12 +99,13 @@ def _ipl_tables():
 def ipl_bare() -> int:
     """Every table of Bologna's case platform (rows changed before CUTOFF) through the bare
     COPY pipe into unindexed tables: the limit for ``ipl_florwork``."""
+    tables = _ipl_tables()
     from florwork import warehouse
     from psycopg import sql
 
     rows = 0
     with warehouse.connect("ipl_source", autocommit=True) as src, warehouse.connect("warehouse") as wh:
-        for table in _ipl_tables():
+        for table in tables:
             columns = sql.SQL(", ").join(sql.Identifier(c) for c in table.column_names)
             copy = sql.Identifier("public", f"bench_ipl_{table.name}")
             wh.execute(sql.SQL("drop table if exists {}").format(copy))

@@ -25,7 +25,7 @@ from stdnum import luhn
 
 from florwork.generate import cf as cfgen
 from florwork.generate import names
-from florwork.generate.simulate import Company, Person, Simulator, at, person_employer, weighted
+from florwork.generate.simulate import Company, Person, Simulator, at, dirty, person_employer, weighted
 from florwork.months import add_months, first_day
 
 PROGRAMME = "INSIEME_BO"
@@ -94,11 +94,7 @@ class Bologna:
 
     # -- helpers -----------------------------------------------------------------------
     def _dirty(self, rows: Rows, rng: random.Random, kind: str) -> bool:
-        rows.trials[kind] = rows.trials.get(kind, 0) + 1
-        if rng.random() < self.dirt[kind]:
-            rows.dirt[kind] = rows.dirt.get(kind, 0) + 1
-            return True
-        return False
+        return dirty(rows, rng, self.dirt, kind)
 
     def _day(self, rng: random.Random, lo: date, hi: date) -> date:
         return lo + timedelta(days=rng.randrange(0, max(1, (hi - lo).days)))

@@ -125,6 +125,16 @@ def weighted(rng: random.Random, pairs):
     return rng.choices(items, weights=weights)[0]
 
 
+def dirty(record, rng: random.Random, rates: dict, kind: str) -> bool:
+    """Whether this opportunity for ``kind`` of dirt takes it, counted on ``record`` (its
+    ``trials`` and ``dirt`` dicts feed the generator's manifest)."""
+    record.trials[kind] = record.trials.get(kind, 0) + 1
+    if rng.random() < rates[kind]:
+        record.dirt[kind] = record.dirt.get(kind, 0) + 1
+        return True
+    return False
+
+
 def at(day: date, rng: random.Random, start_hour: int = 8, end_hour: int = 18) -> datetime:
     """A commit time on that day (Rome), in UTC."""
     seconds = rng.randrange(start_hour * 3600, end_hour * 3600)
@@ -235,11 +245,7 @@ class Simulator:
 
     # -- helpers -----------------------------------------------------------------------
     def _dirty(self, person: Person, rng: random.Random, kind: str) -> bool:
-        person.trials[kind] = person.trials.get(kind, 0) + 1
-        if rng.random() < self.dirt[kind]:
-            person.dirt[kind] = person.dirt.get(kind, 0) + 1
-            return True
-        return False
+        return dirty(person, rng, self.dirt, kind)
 
     def _cf_variant(self, person: Person, rng: random.Random, cf: str, spaces: bool = False) -> str:
         """The same CF as another system may write it: lower case, or with spaces where

@@ -117,6 +117,13 @@ class _TableWriter:
         return self.rows
 
 
+def _notice_entry(notice) -> tuple:
+    """A simulated CO notice as _write_co_files groups it: its days, id, line and dirt (a
+    late hiring is a well-formed line delivered late)."""
+    line = _co_line(notice.values, notice.dirt if notice.dirt != "co_hiring_late" else None)
+    return (notice.produced, notice.delivered, notice.values["id_comunicazione"], line, notice.dirt)
+
+
 def _emit(writer: _TableWriter, versions, old_cutoff, new_cutoff) -> None:
     new = _as_of(versions, new_cutoff)
     if new is None:
@@ -187,16 +194,7 @@ def generate(scale_name: str, seed: int, through: date, dirt: dict | None = None
         ):
             for _, versions in rows:
                 _emit(writers[name], versions, old_cutoff, new_cutoff)
-        for notice in person.notices:
-            notices.append(
-                (
-                    notice.produced,
-                    notice.delivered,
-                    notice.values["id_comunicazione"],
-                    _co_line(notice.values, notice.dirt if notice.dirt != "co_hiring_late" else None),
-                    notice.dirt,
-                )
-            )
+        notices.extend(_notice_entry(notice) for notice in person.notices)
         for programme, day in person.intakes:
             intakes[(programme, day.replace(day=1))] += 1
         for kind, n in person.dirt.items():
@@ -245,9 +243,7 @@ def _generate_bologna(simulator, scale_name, seed, old_cutoff, new_cutoff, notic
     for i in range(1, programme.scale.applicants + 1):
         rows = programme.applicant(i)
         _emit_rows(writers, rows, old_cutoff, new_cutoff, dirt_count, trials)
-        for notice in rows.notices:
-            line = _co_line(notice.values, notice.dirt if notice.dirt != "co_hiring_late" else None)
-            notices.append((notice.produced, notice.delivered, notice.values["id_comunicazione"], line, notice.dirt))
+        notices.extend(_notice_entry(notice) for notice in rows.notices)
     return {f"ipl.{name}": writer.finish() for name, writer in writers.items()}
 
 
