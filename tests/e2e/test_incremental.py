@@ -5,9 +5,9 @@ person selection is caught."""
 from datetime import date
 
 from conftest import query
-from florwork import config, months, runner, transform
+from florwork import config, months, runner, transform, warehouse
 from florwork.extract import co_files, databases
-from florwork.generate import write
+from florwork.generate import cf, write
 
 TABLES = [
     "staging.stg_social_services__payments",
@@ -16,7 +16,9 @@ TABLES = [
     "intermediate.int_participant_months_capped",
     "marts.fct_participant_months",
     "marts.budget_monthly",
+    "intermediate.int_journeys_assembled",
     "marts.fct_journeys",
+    "intermediate.int_journey_events_unioned",
     "marts.fct_journey_events",
     "marts.ipl_journeys",
 ]
@@ -40,6 +42,11 @@ def written_by_last_build(table: str) -> tuple[int, int]:
         f"select count(*) filter (where _built_at >= (select max(started_at) from ops.warehouse_builds)), "
         f"count(*) from {table}",
     )[0]
+
+
+def change_sis(sql: str, params: tuple) -> None:
+    with warehouse.connect("sis_source", autocommit=True) as sis:
+        assert sis.execute(sql, params).rowcount == 1
 
 
 def change_a_rule() -> None:
@@ -75,6 +82,10 @@ def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_c
         written, total = written_by_last_build(table)
         new_month = query("warehouse", f"select count(*) from {table} where month = '2025-05-01'")[0][0]
         assert new_month <= written < total / 2, f"{table}: the build wrote {written} of {total} rows"
+    # The journeys and their events: only the persons whose sources changed.
+    for table in ("intermediate.int_journeys_assembled", "intermediate.int_journey_events_unioned"):
+        written, total = written_by_last_build(table)
+        assert 0 < written < total / 2, f"{table}: the build wrote {written} of {total} rows"
     rebuilt = query(
         "warehouse",
         "select count(distinct person_key) from intermediate.int_participant_months_classified "
@@ -105,3 +116,66 @@ def test_a_broken_person_selection_is_caught(platform, tmp_path):
     full = {t: contents(t) for t in TABLES}
     differ = [t for t in TABLES if incremental[t] != full[t]]
     assert "intermediate.int_participant_months_classified" in differ and "marts.budget_monthly" in differ
+
+
+def test_a_corrected_cf_and_a_payment_moved_to_a_later_month(platform, tmp_path):
+    """SIS corrects a participant's CF (a new person_key: the rows under the old one must
+    go) and moves a paid benefit to the next month (the month it left must lose it)."""
+    write.generate("demo", 21, months.parse_month("2025-03"), progress=print)
+    runner.run(months.parse_month("2025-02"), progress=print, log_path=tmp_path / "run.log")
+    person_id, old_key = query(
+        "warehouse",
+        "select people.person_id, people.person_key from staging.stg_social_services__people as people "
+        "inner join intermediate.int_participants_identified as participants using (person_key) "
+        "order by people.person_id limit 1",
+    )[0]
+    payment_id, payer_key = query(
+        "warehouse",
+        "select payments.payment_id, people.person_key from staging.stg_social_services__payments as payments "
+        "inner join staging.stg_social_services__people as people using (person_id) "
+        "inner join intermediate.int_participants_identified as participants using (person_key) "
+        "where payments.competence_month = '2025-01-01' and payments.payment_status = 'PAID' "
+        "and participants.intake_month <= '2025-01-01' and people.person_id <> %s order by payments.payment_id limit 1",
+        (person_id,),
+    )[0]
+    corrected = cf.build("Corretto", "Codice", date(1980, 1, 1), "M", "D612")
+    change_sis(
+        "update sis.assistiti set codice_fiscale = %s, aggiornato_il = '2025-03-10 12:00+01' where id_assistito = %s",
+        (corrected, person_id),
+    )
+    change_sis(
+        "update sis.erogazioni set mese_competenza = '2025-02-01', aggiornato_il = '2025-03-10 12:00+01' "
+        "where id_erogazione = %s",
+        (payment_id,),
+    )
+    runner.run(months.parse_month("2025-03"), progress=print, log_path=tmp_path / "run.log")
+
+    for table in ("intermediate.int_participant_months_classified", "intermediate.int_journeys_assembled"):
+        assert query("warehouse", f"select count(*) from {table} where person_key = %s", (old_key,))[0][0] == 0
+    assert (
+        query(
+            "warehouse",
+            "select count(*) from intermediate.int_journeys_assembled where person_key = ops.person_key(%s)",
+            (corrected,),
+        )[0][0]
+        > 0
+    )
+    january_paid = query(
+        "warehouse",
+        "select coalesce(sum(amount_eur), 0) from staging.stg_social_services__payments as payments "
+        "inner join staging.stg_social_services__people as people using (person_id) "
+        "where people.person_key = %s and competence_month = '2025-01-01' and payment_status = 'PAID'",
+        (payer_key,),
+    )[0][0]
+    assert (
+        query(
+            "warehouse",
+            "select coalesce(sum(benefits_paid_eur), 0) from intermediate.int_payments_paid "
+            "where person_key = %s and month = '2025-01-01'",
+            (payer_key,),
+        )[0][0]
+        == january_paid
+    )
+    incremental = {t: contents(t) for t in TABLES}
+    transform.run_dbt("build", months.parse_month("2025-03"), extra=["--full-refresh"])
+    assert {t: contents(t) for t in TABLES} == incremental

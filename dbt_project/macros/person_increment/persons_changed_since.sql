@@ -1,17 +1,33 @@
 {# The persons whose source rows reached staging after `since`, each with the first month
-   a change of theirs can affect: a payment affects its competence month (a month before
-   the intake is a baseline month, so every month); a change to the person, a referral, a
-   CO notice or the partner's rows affects every month ('-infinity'). Set-based (joins,
-   not correlated subqueries): the staging views are computed once. #}
-{% macro persons_changed_since(since, with_journeys=false, with_partner=false, with_payments=true) -%}
-    select people.person_key, '-infinity'::date as from_month
-    from {{ ref('stg_social_services__people') }} as people
+   a change of theirs can affect: a payment affects the competence months of its versions
+   (the earliest; a month before the intake is a baseline month, so every month); a
+   change to the person, a referral, a CO notice, the partner's or Bologna's rows affects
+   every month ('-infinity'). With with_payments='before_intake' only the payments of a
+   month before the person's intake count (a model that reads payments only through the
+   baseline). A person or an application whose CF was corrected brings every key its
+   versions had (the raw layer keeps them): the rows held under the old key are deleted.
+   Set-based (joins, not correlated subqueries): the staging views are computed once. #}
+{% macro persons_changed_since(
+    since, with_journeys=false, with_partner=false, with_payments=true, with_ipl=false
+) -%}
+    select {{ person_key('versions.codice_fiscale') }} as person_key, '-infinity'::date as from_month
+    from {{ source('social_services', 'sis_assistiti') }} as versions
+    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = versions.id_assistito
     where people.extracted_at > {{ since }}
     {% if with_payments %}
     union all
-    select people.person_key, payments.competence_month as from_month
+    -- every version of a changed payment: a correction that moves it to another month or
+    -- person changes the month and the person it left as well
+    select people.person_key, versions.mese_competenza as from_month
     from {{ ref('stg_social_services__payments') }} as payments
-    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = payments.person_id
+    inner join {{ source('social_services', 'sis_erogazioni') }} as versions
+        on versions.id_erogazione = payments.payment_id
+    inner join {{ ref('stg_social_services__people') }} as people on people.person_id = versions.id_assistito
+    {% if with_payments == 'before_intake' %}
+    inner join {{ ref('int_participants_identified') }} as participants
+        on participants.person_key = people.person_key
+        and versions.mese_competenza < participants.intake_month
+    {% endif %}
     where payments.extracted_at > {{ since }}
     {% endif %}
     {% if with_journeys %}
@@ -28,5 +44,23 @@
     select person_key, '-infinity'::date from {{ ref('stg_partner__assessments') }} where extracted_at > {{ since }}
     union all
     select person_key, '-infinity'::date from {{ ref('stg_partner__pathways') }} where extracted_at > {{ since }}
+    {% endif %}
+    {% if with_ipl %}
+    union all
+    select {{ person_key('versions.codice_fiscale') }}, '-infinity'::date
+    from {{ source('ipl', 'ipl_candidature') }} as versions
+    inner join {{ ref('stg_ipl__applications') }} as applications
+        on applications.application_id = versions.id_candidatura
+    where applications.extracted_at > {{ since }}
+    union all
+    select applications.person_key, '-infinity'::date
+    from (
+        select application_id from {{ ref('stg_ipl__interviews') }} where extracted_at > {{ since }}
+        union all
+        select application_id from {{ ref('stg_ipl__paths') }} where extracted_at > {{ since }}
+        union all
+        select proposer_application_id from {{ ref('stg_ipl__projects') }} where extracted_at > {{ since }}
+    ) as changed
+    inner join {{ ref('stg_ipl__applications') }} as applications on applications.application_id = changed.application_id
     {% endif %}
 {%- endmacro %}

@@ -6,7 +6,8 @@
    With `adds_months` the model also adds the months after the last one it holds for
    everyone else: that month goes to _previous_through (read before the deletion). #}
 {% macro prepare_person_increment(
-    with_journeys=false, everyone='false', with_partner=false, by_month=false, adds_months=false, with_payments=true
+    with_journeys=false, everyone='false', with_partner=false, by_month=false, adds_months=false, with_payments=true,
+    with_ipl=false
 ) -%}
     {% if is_incremental() %}
     {#- A table from before the model was incremental has no bookkeeping: rebuild everyone. -#}
@@ -24,7 +25,7 @@
             {#- fault injection for tests/e2e/test_incremental.py: forget the changed persons -#}
             {% if var('fault_ignore_changed_persons', false) %}select null::text as person_key, null::date as from_month
             where false
-            {% else %}{{ persons_changed_since('(select at from since)', with_journeys, with_partner, with_payments) }}
+            {% else %}{{ persons_changed_since('(select at from since)', with_journeys, with_partner, with_payments, with_ipl) }}
             {% endif %}
             union all
             select distinct person_key, '-infinity'::date from {{ this }} where {{ everyone if bookkept else 'true' }}

@@ -2,10 +2,25 @@
 -- earliest that is not flagged DUPLICATA (docs/method.md §8), with its channel, referring
 -- body and the person's profile at that date. People are counted once, by person_key,
 -- however many applications they sent (an unflagged second one included).
+-- Incremental by person (macros/person_increment/): a build recomputes the applicants
+-- whose applications, interviews, paths or projects changed.
+-- depends_on: {{ ref('stg_social_services__people') }}
+-- depends_on: {{ ref('stg_ipl__applications') }}
+-- depends_on: {{ ref('stg_ipl__interviews') }}
+-- depends_on: {{ ref('stg_ipl__paths') }}
+-- depends_on: {{ ref('stg_ipl__projects') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['person_key'], 'unique': true}],
+    pre_hook="{{ prepare_person_increment(with_ipl=true, with_payments=false) }}",
+) }}
 with
 
 applications as (
     select * from {{ ref('stg_ipl__applications') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 ranked as (
@@ -38,7 +53,9 @@ final as (
         ranked.education_level,
         ranked.municipality_code,
         statuses.applications,
-        statuses.is_every_application_withdrawn
+        statuses.is_every_application_withdrawn,
+        {{ source_watermark() }} as _source_watermark,
+        now() as _built_at
     from ranked
     inner join statuses on statuses.person_key = ranked.person_key
     where ranked.position = 1

@@ -1,6 +1,19 @@
 -- One row per first interview, with the person and the fragility index: the mean of the
 -- items assessed divided by 3 (0 no difficulty .. 1 every item severe), three decimals;
 -- null when no item was assessed (docs/method.md §8).
+-- Incremental by person like int_ipl_first_applications.
+-- depends_on: {{ ref('stg_social_services__people') }}
+-- depends_on: {{ ref('stg_ipl__applications') }}
+-- depends_on: {{ ref('stg_ipl__interviews') }}
+-- depends_on: {{ ref('stg_ipl__paths') }}
+-- depends_on: {{ ref('stg_ipl__projects') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['interview_id'], 'unique': true}],
+    pre_hook="{{ prepare_person_increment(with_ipl=true, with_payments=false) }}",
+) }}
 {% set items = ['item_work', 'item_income', 'item_housing', 'item_health', 'item_relations', 'item_autonomy'] %}
 with
 
@@ -10,6 +23,7 @@ interviews as (
 
 applications as (
     select application_id, person_key from {{ ref('stg_ipl__applications') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 final as (
@@ -29,5 +43,7 @@ final as (
 
 select
     *,
-    round(item_points::numeric / nullif(items_assessed, 0) / 3, 3) as fragility_index
+    round(item_points::numeric / nullif(items_assessed, 0) / 3, 3) as fragility_index,
+    {{ source_watermark() }} as _source_watermark,
+    now() as _built_at
 from final

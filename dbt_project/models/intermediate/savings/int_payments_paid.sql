@@ -5,6 +5,8 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['person_key', 'month'], 'unique': true}],
     pre_hook="{{ prepare_person_increment(by_month=true) }}",
 ) }}
 with
@@ -23,7 +25,8 @@ final as (
         payments.competence_month as month,
         sum(payments.amount_eur) as benefits_paid_eur,
         count(*) as payment_count,
-        {{ source_watermark() }} as _source_watermark
+        {{ source_watermark() }} as _source_watermark,
+        now() as _built_at
     from payments
     inner join people on people.person_id = payments.person_id
     {% if is_incremental() -%}

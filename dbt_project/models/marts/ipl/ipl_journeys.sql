@@ -5,22 +5,38 @@
 -- self-employment project), OVERT_FRAGILITY or OUT_OF_TARGET (the latest interview),
 -- HIRED, IN_PATH (in target, with a path), IN_TARGET, WITHDRAWN (never interviewed, every
 -- application withdrawn or flagged duplicate), APPLIED.
+-- Incremental by person (macros/person_increment/): a build recomputes the applicants
+-- whose applications, interviews, paths, projects, CO notices or SIS record changed.
+-- depends_on: {{ ref('stg_social_services__referrals') }}
+-- depends_on: {{ ref('stg_employment_centres__notices') }}
+-- depends_on: {{ ref('stg_ipl__interviews') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['person_key'], 'unique': true}],
+    pre_hook="{{ prepare_person_increment(with_ipl=true, with_payments=false, with_journeys=true) }}",
+) }}
 with
 
 applicants as (
     select * from {{ ref('int_ipl_first_applications') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 interviews as (
     select * from {{ ref('int_ipl_latest_interviews') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 hirings as (
     select * from {{ ref('int_ipl_first_hirings') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 applications as (
     select application_id, person_key from {{ ref('stg_ipl__applications') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 paths as (
@@ -40,6 +56,7 @@ self_employed as (
 
 known as (
     select distinct person_key from {{ ref('stg_social_services__people') }}
+    where true {{ only_persons_to_rebuild() }}
 ),
 
 final as (
@@ -65,7 +82,9 @@ final as (
             when interviews.outcome = 'IN_TARGET' then 'IN_TARGET'
             when interviews.person_key is null and applicants.is_every_application_withdrawn then 'WITHDRAWN'
             else 'APPLIED'
-        end)::text as current_stage
+        end)::text as current_stage,
+        {{ source_watermark() }} as _source_watermark,
+        now() as _built_at
     from applicants
     left join interviews on interviews.person_key = applicants.person_key
     left join hirings on hirings.person_key = applicants.person_key

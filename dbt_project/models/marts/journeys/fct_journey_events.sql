@@ -1,92 +1,24 @@
 -- Every event of every journey, from any source, for timelines and Sankey charts in
--- BI. The grain is one row per event (event_id is unique): referrals and their outcomes
--- (SIS), assessments and pathways (partner), jobs started and ended (CO, resolved).
--- Incremental by person (the largest mart after the participant months): a build
--- recomputes the persons whose sources changed, and everyone when the build's month
--- moved on (events up to the new month's end become visible).
--- depends_on: {{ ref('stg_social_services__people') }}
--- depends_on: {{ ref('stg_social_services__payments') }}
--- depends_on: {{ ref('stg_social_services__referrals') }}
--- depends_on: {{ ref('stg_employment_centres__notices') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ prepare_person_increment(with_journeys=true, with_partner=true, with_payments=false, everyone=\"(select max(_through_month) from \" ~ this ~ \") < \" ~ through_month()) }}",
-) }}
+-- BI: the events of int_journey_events_unioned (the incremental table that holds them)
+-- up to the build's last day. The grain is one row per event (event_id is unique).
+{{ config(materialized='view') }}
 with
 
-referrals as (
-    select * from {{ ref('int_referrals_keyed') }}
-    where true {{ only_persons_to_rebuild() }}
-),
-
-participants as (
-    select * from {{ ref('int_participants_identified') }}
-    where true {{ only_persons_to_rebuild() }}
-),
-
-assessments as (
-    select * from {{ ref('stg_partner__assessments') }}
-    where true {{ only_persons_to_rebuild() }}
-),
-
-pathways as (
-    select * from {{ ref('stg_partner__pathways') }}
-    where true {{ only_persons_to_rebuild() }}
-),
-
-relationships as (
-    select * from {{ ref('int_employment_relationships_resolved') }}
-    where true {{ only_persons_to_rebuild() }}
-),
-
 events as (
-    select 'referral:' || referral_id as event_id, person_key, programme, referral_date as event_date,
-           'REFERRED' as event_type, 'social_services' as source, referring_service as detail
-    from referrals
-    union all
-    select 'outcome:' || referral_id, person_key, programme, outcome_date, outcome, 'social_services', null
-    from referrals where outcome is not null
-    union all
-    select 'assessment:' || assessment_id, person_key, programme, assessment_date, 'ASSESSED', 'partner',
-           employability || ' / ' || proposed_pathway
-    from assessments
-    union all
-    select 'pathway_start:' || pathway_id, person_key, programme, start_date, 'PATHWAY_STARTED', 'partner', pathway_type
-    from pathways
-    union all
-    select 'pathway_end:' || pathway_id, person_key, programme, end_date, 'PATHWAY_' || outcome, 'partner', pathway_type
-    from pathways where end_date is not null and outcome is not null
-    union all
-    select 'job_start:' || relationships.relationship_id || ':' || participants.programme, relationships.person_key,
-           participants.programme, relationships.start_date,
-           case when relationships.is_internship then 'INTERNSHIP_STARTED' else 'JOB_STARTED' end,
-           'employment_centres', relationships.contract_type_code
-    from relationships
-    inner join participants on participants.person_key = relationships.person_key
-    union all
-    select 'job_end:' || relationships.relationship_id || ':' || participants.programme, relationships.person_key,
-           participants.programme, relationships.end_date,
-           case when relationships.is_internship then 'INTERNSHIP_ENDED' else 'JOB_ENDED' end,
-           'employment_centres', relationships.termination_reason
-    from relationships
-    inner join participants on participants.person_key = relationships.person_key
-    where relationships.end_date is not null
-        and relationships.end_date <= ({{ through_month() }} + interval '1 month' - interval '1 day')::date
+    select * from {{ ref('int_journey_events_unioned') }}
 ),
 
 final as (
     select
-        event_id::text as event_id,
-        person_key::text as person_key,
-        programme::text as programme,
+        event_id,
+        person_key,
+        programme,
         event_date,
-        event_type::text as event_type,
-        source::text as source,
-        detail::text as detail,
-        row_number() over (partition by person_key, programme order by event_date, event_id)::integer as event_sequence,
-        {{ source_watermark() }} as _source_watermark,
+        event_type,
+        source,
+        detail,
+        event_sequence,
+        _source_watermark,
         {{ through_month() }} as _through_month
     from events
     where event_date <= ({{ through_month() }} + interval '1 month' - interval '1 day')::date
