@@ -10,6 +10,7 @@ from florwork.extract import co_files, databases
 from florwork.generate import cf, write
 
 TABLES = [
+    "staging.stg_social_services__people",
     "staging.stg_social_services__payments",
     "intermediate.int_payments_paid",
     "intermediate.int_participant_months_classified",
@@ -22,7 +23,7 @@ TABLES = [
     "marts.fct_journey_events",
     "marts.ipl_journeys",
 ]
-BOOKKEEPING = ("_source_watermark", "_rules_fingerprint", "_through_month", "_built_at")
+BOOKKEEPING = ("_source_watermark", "_rules_fingerprint", "_through_month", "_built_at", "_referrals_extracted_at")
 
 
 def contents(table: str) -> tuple:

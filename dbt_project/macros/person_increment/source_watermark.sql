@@ -1,8 +1,13 @@
-{# The source watermark a person-incremental model's rows carry: the latest time any row
-   reached the raw layer, over every source table of the project that declares a
-   loaded_at_field (models/staging/*/_*__sources.yml): a new source is included by
-   being declared. #}
+{# The source watermark a person-incremental model's rows carry: the build's, computed
+   once (models/staging/stg_sources__watermark.sql). #}
 {% macro source_watermark() -%}
+    (select watermark from {{ ref('stg_sources__watermark') }})
+{%- endmacro %}
+
+{# The latest time any row reached the raw layer, over every source table of the project
+   that declares a loaded_at_field (models/staging/*/_*__sources.yml): a new source is
+   included by being declared. #}
+{% macro source_watermark_now() -%}
     {%- set marks = [] -%}
     {%- if execute -%}
         {%- for node in graph.sources.values()

@@ -10,6 +10,7 @@
 -- depends_on: {{ ref('stg_ipl__projects') }}
 -- depends_on: {{ ref('stg_social_services__referrals') }}
 -- depends_on: {{ ref('stg_employment_centres__notices') }}
+-- depends_on: {{ ref('stg_sources__watermark') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

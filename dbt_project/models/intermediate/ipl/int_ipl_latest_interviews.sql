@@ -7,6 +7,7 @@
 -- depends_on: {{ ref('stg_ipl__interviews') }}
 -- depends_on: {{ ref('stg_ipl__paths') }}
 -- depends_on: {{ ref('stg_ipl__projects') }}
+-- depends_on: {{ ref('stg_sources__watermark') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -17,6 +17,7 @@
 -- depends_on: {{ ref('stg_employment_centres__notices') }}
 -- depends_on: {{ ref('reinvestment_rules') }}
 -- depends_on: {{ ref('theoretical_costs') }}
+-- depends_on: {{ ref('stg_sources__watermark') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

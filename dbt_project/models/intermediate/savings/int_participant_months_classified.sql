@@ -19,11 +19,12 @@
 -- depends_on: {{ ref('stg_employment_centres__notices') }}
 -- depends_on: {{ ref('reinvestment_rules') }}
 -- depends_on: {{ ref('theoretical_costs') }}
+-- depends_on: {{ ref('stg_sources__watermark') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['person_key', 'programme', 'month'], 'unique': true}],
+    indexes=[{'columns': ['person_key', 'programme', 'month'], 'unique': true}, {'columns': ['_built_at']}],
     pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, adds_months=true, everyone=participant_months_everyone()) }}",
 ) }}
 with

@@ -2,22 +2,24 @@
 -- shows as CANCELLED). The largest staging model (about 9 million rows at region
 -- scale), so a table, incremental: a build takes the latest version of every payment
 -- with a version extracted since the previous build, among all its versions, and
--- replaces its row. Indexed on extracted_at (the scoped tests, the persons to rebuild)
--- and person_id (the person-incremental models).
+-- replaces its row (the ids go to a temporary table first, with its statistics: the
+-- versions are then read through raw's version index, not by a second scan of raw).
+-- Indexed on extracted_at (the scoped tests, the persons to rebuild), person_id (the
+-- person-incremental models) and payment_id (the replacement).
 {{ config(
     materialized='incremental',
     unique_key='payment_id',
     incremental_strategy='delete+insert',
-    indexes=[{'columns': ['extracted_at']}, {'columns': ['person_id']}],
+    indexes=[{'columns': ['extracted_at']}, {'columns': ['person_id']}, {'columns': ['payment_id'], 'unique': true}],
+    pre_hook="{{ changed_source_ids(source('social_services', 'sis_erogazioni'), 'id_erogazione', 'extracted_at') }}",
     post_hook='analyze {{ this }}',
 ) }}
 with
 
 payments as (
     {% if is_incremental() %}
-    {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione', where="id_erogazione in (
-        select id_erogazione from " ~ source('social_services', 'sis_erogazioni') ~ "
-        where _extracted_at > (select coalesce(max(extracted_at), '-infinity'::timestamptz) from " ~ this ~ "))") }}
+    {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione',
+                      where='id_erogazione in (select id from _changed_source_ids)') }}
     {% else %}
     {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione') }}
     {% endif %}
