@@ -96,8 +96,8 @@ def build_warehouse(context) -> dict:
 
 def recorded_build(through, cutoff, extra: list[str] | None = None) -> float:
     """``dbt build`` through a month, recorded in ops.warehouse_builds once it succeeded:
-    the budget run reads its cutoff, and the next build's scoped tests read the rows
-    written since its start (dbt_project/macros/utils/get_where_subquery.sql)."""
+    the budget run reads its cutoff, and the next build's staging tests read the rows
+    extracted since its start (dbt_project/macros/utils/get_where_subquery.sql)."""
     started = datetime.now(timezone.utc)
     with warehouse.in_use():
         seconds = transform.run_dbt("build", through, extra)

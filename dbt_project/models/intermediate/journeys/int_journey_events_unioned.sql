@@ -7,7 +7,6 @@
 -- events' numbers do not depend on the build's month, and neither does this table.
 -- Incremental by person: a build recomputes the persons whose sources changed.
 -- depends_on: {{ ref('stg_social_services__people') }}
--- depends_on: {{ ref('stg_social_services__payments') }}
 -- depends_on: {{ ref('stg_social_services__referrals') }}
 -- depends_on: {{ ref('stg_employment_centres__notices') }}
 -- depends_on: {{ ref('stg_sources__watermark') }}
