@@ -113,6 +113,13 @@ def version_index(table: contracts.SourceTable) -> sql.Identifier:
     return sql.Identifier(f"{table.raw_table}_version")
 
 
+def extracted_index(table: contracts.SourceTable) -> sql.Identifier:
+    """A BRIN index of a raw table's extraction times: the incremental build reads the rows
+    extracted since its last run (a few thousand among millions, appended in time order),
+    and a first load's partition, all of one instant, is skipped by its summary alone."""
+    return sql.Identifier(f"{table.raw_table}_extracted")
+
+
 def _partition_raw_table(conn: psycopg.Connection, table: contracts.SourceTable) -> None:
     """Turn a raw table of an earlier layout (not partitioned) into the main partition of
     the partitioned one, keeping its rows where they are."""
@@ -229,6 +236,11 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
             conn.execute(
                 sql.SQL("create unique index if not exists {} on raw.{} ({}, _row_checksum, _segment)").format(
                     version_index(table), sql.Identifier(table.raw_table), sql.Identifier(table.primary_key)
+                )
+            )
+            conn.execute(
+                sql.SQL("create index if not exists {} on raw.{} using brin (_extracted_at)").format(
+                    extracted_index(table), sql.Identifier(table.raw_table)
                 )
             )
     if not conn.execute(

@@ -1,6 +1,6 @@
 """The incremental models give the same tables as a full refresh: over a sequence of
-months with late data, corrections, a rule change and new Bologna months; and a broken
-person selection is caught."""
+months with late data, corrections (a CF corrected, a payment moved to a later month), a
+rule change and new Bologna months; and a broken person selection is caught."""
 
 from datetime import date
 
@@ -66,6 +66,66 @@ def change_a_rule() -> None:
     rules.write_text("\n".join(changed) + "\n")
 
 
+def correct_a_cf_and_move_a_payment(updated_at: str) -> tuple[str, str, str]:
+    """SIS corrects a participant's CF (a new person_key: the rows under the old one must
+    go) and moves another participant's paid January benefit to February (January must
+    lose it). Returns the old person_key, the corrected CF and the payer's person_key."""
+    person_id, old_key = query(
+        "warehouse",
+        "select people.person_id, people.person_key from staging.stg_social_services__people as people "
+        "inner join intermediate.int_participants_identified as participants using (person_key) "
+        "order by people.person_id limit 1",
+    )[0]
+    payment_id, payer_key = query(
+        "warehouse",
+        "select payments.payment_id, people.person_key from staging.stg_social_services__payments as payments "
+        "inner join staging.stg_social_services__people as people using (person_id) "
+        "inner join intermediate.int_participants_identified as participants using (person_key) "
+        "where payments.competence_month = '2025-01-01' and payments.payment_status = 'PAID' "
+        "and participants.intake_month <= '2025-01-01' and people.person_id <> %s order by payments.payment_id limit 1",
+        (person_id,),
+    )[0]
+    corrected = cf.build("Corretto", "Codice", date(1980, 1, 1), "M", "D612")
+    change_sis(
+        "update sis.assistiti set codice_fiscale = %s, aggiornato_il = %s where id_assistito = %s",
+        (corrected, updated_at, person_id),
+    )
+    change_sis(
+        "update sis.erogazioni set mese_competenza = '2025-02-01', aggiornato_il = %s where id_erogazione = %s",
+        (updated_at, payment_id),
+    )
+    return old_key, corrected, payer_key
+
+
+def assert_the_corrections_were_taken_up(old_key: str, corrected: str, payer_key: str) -> None:
+    for table in ("intermediate.int_participant_months_classified", "intermediate.int_journeys_assembled"):
+        assert query("warehouse", f"select count(*) from {table} where person_key = %s", (old_key,))[0][0] == 0
+    assert (
+        query(
+            "warehouse",
+            "select count(*) from intermediate.int_journeys_assembled where person_key = ops.person_key(%s)",
+            (corrected,),
+        )[0][0]
+        > 0
+    )
+    january_paid = query(
+        "warehouse",
+        "select coalesce(sum(amount_eur), 0) from staging.stg_social_services__payments as payments "
+        "inner join staging.stg_social_services__people as people using (person_id) "
+        "where people.person_key = %s and competence_month = '2025-01-01' and payment_status = 'PAID'",
+        (payer_key,),
+    )[0][0]
+    assert (
+        query(
+            "warehouse",
+            "select coalesce(sum(benefits_paid_eur), 0) from intermediate.int_payments_paid "
+            "where person_key = %s and month = '2025-01-01'",
+            (payer_key,),
+        )[0][0]
+        == january_paid
+    )
+
+
 def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_change(platform, tmp_path):
     write.generate("demo", 21, months.parse_month("2025-06"), progress=print)
     log = tmp_path / "run.log"
@@ -76,7 +136,10 @@ def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_c
     runner.run(months.parse_month("2025-03"), progress=print, log_path=log)  # everyone recomputed
     written, total = written_by_last_build("intermediate.int_participant_months_classified")
     assert written == total, "a rule change recomputes every participant month"
+    # In April SIS corrects a CF and moves a January payment to February.
+    corrections = correct_a_cf_and_move_a_payment("2025-04-10 12:00+02")
     runner.run(months.parse_month("2025-05"), progress=print, log_path=log)  # April, then May
+    assert_the_corrections_were_taken_up(*corrections)
 
     # May's build wrote May's rows and the history of the persons whose sources changed.
     for table in ("intermediate.int_participant_months_classified", "intermediate.int_participant_months_capped"):
@@ -117,66 +180,3 @@ def test_a_broken_person_selection_is_caught(platform, tmp_path):
     full = {t: contents(t) for t in TABLES}
     differ = [t for t in TABLES if incremental[t] != full[t]]
     assert "intermediate.int_participant_months_classified" in differ and "marts.budget_monthly" in differ
-
-
-def test_a_corrected_cf_and_a_payment_moved_to_a_later_month(platform, tmp_path):
-    """SIS corrects a participant's CF (a new person_key: the rows under the old one must
-    go) and moves a paid benefit to the next month (the month it left must lose it)."""
-    write.generate("demo", 21, months.parse_month("2025-03"), progress=print)
-    runner.run(months.parse_month("2025-02"), progress=print, log_path=tmp_path / "run.log")
-    person_id, old_key = query(
-        "warehouse",
-        "select people.person_id, people.person_key from staging.stg_social_services__people as people "
-        "inner join intermediate.int_participants_identified as participants using (person_key) "
-        "order by people.person_id limit 1",
-    )[0]
-    payment_id, payer_key = query(
-        "warehouse",
-        "select payments.payment_id, people.person_key from staging.stg_social_services__payments as payments "
-        "inner join staging.stg_social_services__people as people using (person_id) "
-        "inner join intermediate.int_participants_identified as participants using (person_key) "
-        "where payments.competence_month = '2025-01-01' and payments.payment_status = 'PAID' "
-        "and participants.intake_month <= '2025-01-01' and people.person_id <> %s order by payments.payment_id limit 1",
-        (person_id,),
-    )[0]
-    corrected = cf.build("Corretto", "Codice", date(1980, 1, 1), "M", "D612")
-    change_sis(
-        "update sis.assistiti set codice_fiscale = %s, aggiornato_il = '2025-03-10 12:00+01' where id_assistito = %s",
-        (corrected, person_id),
-    )
-    change_sis(
-        "update sis.erogazioni set mese_competenza = '2025-02-01', aggiornato_il = '2025-03-10 12:00+01' "
-        "where id_erogazione = %s",
-        (payment_id,),
-    )
-    runner.run(months.parse_month("2025-03"), progress=print, log_path=tmp_path / "run.log")
-
-    for table in ("intermediate.int_participant_months_classified", "intermediate.int_journeys_assembled"):
-        assert query("warehouse", f"select count(*) from {table} where person_key = %s", (old_key,))[0][0] == 0
-    assert (
-        query(
-            "warehouse",
-            "select count(*) from intermediate.int_journeys_assembled where person_key = ops.person_key(%s)",
-            (corrected,),
-        )[0][0]
-        > 0
-    )
-    january_paid = query(
-        "warehouse",
-        "select coalesce(sum(amount_eur), 0) from staging.stg_social_services__payments as payments "
-        "inner join staging.stg_social_services__people as people using (person_id) "
-        "where people.person_key = %s and competence_month = '2025-01-01' and payment_status = 'PAID'",
-        (payer_key,),
-    )[0][0]
-    assert (
-        query(
-            "warehouse",
-            "select coalesce(sum(benefits_paid_eur), 0) from intermediate.int_payments_paid "
-            "where person_key = %s and month = '2025-01-01'",
-            (payer_key,),
-        )[0][0]
-        == january_paid
-    )
-    incremental = {t: contents(t) for t in TABLES}
-    transform.run_dbt("build", months.parse_month("2025-03"), extra=["--full-refresh"])
-    assert {t: contents(t) for t in TABLES} == incremental

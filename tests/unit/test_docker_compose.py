@@ -100,3 +100,14 @@ def test_the_compose_database_init_creates_what_the_code_connects_to():
         assert f"create database {database}" in script
     for source in contracts.DATABASE_SOURCES:
         assert f"/contracts/{source}.sql" in script
+
+
+def test_the_postgres_service_has_the_embedded_servers_settings():
+    """The planner settings the incremental build's plans rely on are the same in both."""
+    from florwork import embedded
+
+    command = COMPOSE["services"]["postgres"]["command"]
+    assert command[0] == "postgres"
+    pairs = zip(command[1::2], command[2::2], strict=True)
+    settings = dict(value.split("=", 1) for flag, value in pairs if flag == "-c")
+    assert settings == embedded.SERVER_SETTINGS

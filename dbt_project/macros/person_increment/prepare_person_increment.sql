@@ -15,6 +15,7 @@
     {%- set bookkept = '_source_watermark' in columns -%}
     {% if adds_months %}
     create temp table _previous_through on commit drop as select max(month) as month from {{ this }};
+    analyze _previous_through;
     {% endif %}
     create temp table _persons_to_rebuild on commit drop as
         with since as (

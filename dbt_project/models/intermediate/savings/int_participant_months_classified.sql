@@ -49,7 +49,9 @@ rules as (
     select * from {{ ref('int_rules_in_force') }}
 ),
 
-payments as (
+-- read twice (the baseline months, the month's own): not materialized, so that each join
+-- reads int_payments_paid through its (person_key, month) index, not a copy of all of it
+payments as not materialized (
     select * from {{ ref('int_payments_paid') }}
 ),
 

@@ -23,6 +23,31 @@ people as (
 ),
 
 final as (
+    {% if is_incremental() -%}
+    -- a changed person's months from the first one a change affects (macros/person_increment/):
+    -- per person, through the staging's (person_id, competence_month) index, so a new month
+    -- reads the month's payments, not every payment of the persons paid in it
+    select
+        people.person_key,
+        paid.month,
+        paid.benefits_paid_eur,
+        paid.payment_count,
+        {{ source_watermark() }} as _source_watermark,
+        now() as _built_at
+    from _persons_to_rebuild as rebuilt
+    inner join people on people.person_key = rebuilt.person_key
+    cross join lateral (
+        select
+            payments.competence_month as month,
+            sum(payments.amount_eur) as benefits_paid_eur,
+            count(*) as payment_count
+        from payments
+        where payments.person_id = people.person_id
+            and payments.competence_month >= rebuilt.from_month
+            and payments.payment_status = 'PAID'
+        group by payments.competence_month
+    ) as paid
+    {%- else -%}
     select
         people.person_key,
         payments.competence_month as month,
@@ -32,14 +57,9 @@ final as (
         now() as _built_at
     from payments
     inner join people on people.person_id = payments.person_id
-    {% if is_incremental() -%}
-    -- a changed person's months from the first one a change affects (macros/person_increment/)
-    inner join _persons_to_rebuild as rebuilt
-        on rebuilt.person_key = people.person_key
-        and payments.competence_month >= rebuilt.from_month
-    {%- endif %}
     where payments.payment_status = 'PAID'
     group by people.person_key, payments.competence_month
+    {%- endif %}
 )
 
 select * from final

@@ -4,13 +4,14 @@
 -- with a version extracted since the previous build, among all its versions, and
 -- replaces its row (the ids go to a temporary table first, with its statistics: the
 -- versions are then read through raw's version index, not by a second scan of raw).
--- Indexed on extracted_at (the scoped tests, the persons to rebuild), person_id (the
--- person-incremental models) and payment_id (the replacement).
+-- Indexed on extracted_at (the scoped tests, the persons to rebuild), person_id and
+-- competence_month (a person's months from the first one a change affects, read by
+-- int_payments_paid) and payment_id (the replacement).
 {{ config(
     materialized='incremental',
     unique_key='payment_id',
     incremental_strategy='delete+insert',
-    indexes=[{'columns': ['extracted_at']}, {'columns': ['person_id']}, {'columns': ['payment_id'], 'unique': true}],
+    indexes=[{'columns': ['extracted_at']}, {'columns': ['person_id', 'competence_month']}, {'columns': ['payment_id'], 'unique': true}],
     pre_hook="{{ changed_source_ids(source('social_services', 'sis_erogazioni'), 'id_erogazione', 'extracted_at') }}",
     post_hook='analyze {{ this }}',
 ) }}

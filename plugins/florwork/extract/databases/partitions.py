@@ -17,28 +17,34 @@ log = logging.getLogger(__name__)
 
 
 class IndexBuild(threading.Thread):
-    """Build a first load's version index on a connection of its own while GX validates
-    the landing table; the attach then adopts this index instead of building one. A
-    build that fails (an id repeated within the batch, which the validation reports)
-    leaves no index, and the attach builds it or says why it cannot.
+    """Build a first load's indexes (the version index, the BRIN of extraction times) on a
+    connection of its own while GX validates the landing table; the attach then adopts
+    them instead of building them. A build that fails (an id repeated within the batch,
+    which the validation reports) leaves no index, and the attach builds it or says why it
+    cannot.
     """
 
     def __init__(self, table: contracts.SourceTable, batch_id: int):
         super().__init__(name=f"index {table.raw_table}", daemon=True)
-        self.statement = sql.SQL("create unique index {} on {} ({}, _row_checksum, _segment)").format(
-            sql.Identifier(f"{table.raw_table}__b{batch_id}_version"),
-            landing_table(table, first=True),
-            sql.Identifier(table.primary_key),
-        )
+        landing = landing_table(table, first=True)
+        self.statements = [
+            sql.SQL("create unique index {} on {} ({}, _row_checksum, _segment)").format(
+                sql.Identifier(f"{table.raw_table}__b{batch_id}_version"), landing, sql.Identifier(table.primary_key)
+            ),
+            sql.SQL("create index {} on {} using brin (_extracted_at)").format(
+                sql.Identifier(f"{table.raw_table}__b{batch_id}_extracted"), landing
+            ),
+        ]
         self.start()
 
     def run(self) -> None:
         try:
             with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as conn:
-                conn.execute(self.statement)
+                for statement in self.statements:
+                    conn.execute(statement)
         except psycopg.Error as exc:
             log.warning(
-                "the version index was not built beside the validation (%s); the attach builds it",
+                "a first load's index was not built beside the validation (%s); the attach builds it",
                 str(exc).strip().splitlines()[0],
             )
 
@@ -73,7 +79,7 @@ def publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
             ).format(landing)
         )
         wh.execute(sql.SQL("alter table {} rename to {}").format(landing, sql.Identifier(partition)))
-        # Adopts the version index built during validation (or builds it); the check
+        # Adopts the indexes built during validation (or builds them); the check
         # constraint spares the scan.
         wh.execute(
             sql.SQL("alter table {} attach partition raw.{} for values in ({})").format(
