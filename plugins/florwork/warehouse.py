@@ -113,11 +113,21 @@ def version_index(table: contracts.SourceTable) -> sql.Identifier:
     return sql.Identifier(f"{table.raw_table}_version")
 
 
-def extracted_index(table: contracts.SourceTable) -> sql.Identifier:
-    """A BRIN index of a raw table's extraction times: the incremental build reads the rows
-    extracted since its last run (a few thousand among millions, appended in time order),
-    and a first load's partition, all of one instant, is skipped by its summary alone."""
-    return sql.Identifier(f"{table.raw_table}_extracted")
+def raw_indexes(table: contracts.SourceTable, relation: sql.Composable, prefix: str) -> list[sql.Composed]:
+    """The indexes of a raw table (or of a first load's partition-to-be), named
+    ``<prefix>_version`` and ``<prefix>_extracted``: the unique index of the versions (key,
+    checksum; per segment), and a BRIN index of the extraction times, with which the
+    incremental build reads the rows extracted since its last run (a few thousand among
+    millions, appended in time order; a first load's partition, all of one instant, is
+    skipped by its summary alone)."""
+    return [
+        sql.SQL("create unique index if not exists {} on {} ({}, _row_checksum, _segment)").format(
+            sql.Identifier(f"{prefix}_version"), relation, sql.Identifier(table.primary_key)
+        ),
+        sql.SQL("create index if not exists {} on {} using brin (_extracted_at)").format(
+            sql.Identifier(f"{prefix}_extracted"), relation
+        ),
+    ]
 
 
 def _partition_raw_table(conn: psycopg.Connection, table: contracts.SourceTable) -> None:
@@ -233,16 +243,8 @@ def bootstrap_schema(conn: psycopg.Connection) -> None:
                     sql.Identifier(f"{table.raw_table}__main"), sql.Identifier(table.raw_table)
                 )
             )
-            conn.execute(
-                sql.SQL("create unique index if not exists {} on raw.{} ({}, _row_checksum, _segment)").format(
-                    version_index(table), sql.Identifier(table.raw_table), sql.Identifier(table.primary_key)
-                )
-            )
-            conn.execute(
-                sql.SQL("create index if not exists {} on raw.{} using brin (_extracted_at)").format(
-                    extracted_index(table), sql.Identifier(table.raw_table)
-                )
-            )
+            for statement in raw_indexes(table, sql.Identifier("raw", table.raw_table), table.raw_table):
+                conn.execute(statement)
     if not conn.execute(
         "select exists (select from ops.migrations where name = %s)", (_CHECKSUM_MIGRATION,)
     ).fetchone()[0]:

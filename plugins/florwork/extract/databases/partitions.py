@@ -26,15 +26,9 @@ class IndexBuild(threading.Thread):
 
     def __init__(self, table: contracts.SourceTable, batch_id: int):
         super().__init__(name=f"index {table.raw_table}", daemon=True)
-        landing = landing_table(table, first=True)
-        self.statements = [
-            sql.SQL("create unique index {} on {} ({}, _row_checksum, _segment)").format(
-                sql.Identifier(f"{table.raw_table}__b{batch_id}_version"), landing, sql.Identifier(table.primary_key)
-            ),
-            sql.SQL("create index {} on {} using brin (_extracted_at)").format(
-                sql.Identifier(f"{table.raw_table}__b{batch_id}_extracted"), landing
-            ),
-        ]
+        self.statements = warehouse.raw_indexes(
+            table, landing_table(table, first=True), f"{table.raw_table}__b{batch_id}"
+        )
         self.start()
 
     def run(self) -> None:
