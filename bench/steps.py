@@ -216,16 +216,20 @@ def co_florwork() -> int:
 
 
 def dbt_build() -> dict:
-    """``dbt build`` through the month given (``--full-refresh`` when asked), alone,
-    recorded as the pipeline records its builds (the next build's tests depend on it)."""
+    """``dbt build`` through the month given (``--full-refresh``, ``--force`` when asked),
+    alone, recorded as the pipeline records its builds (the next build's tests depend on
+    it); with nothing new and no ``--force``, the up-to-date check alone."""
     _florwork()
     from florwork import airflow_env, months, pipeline, warehouse
 
     airflow_env.configure()
     warehouse.bootstrap_once()
     extra = ["--full-refresh"] if "--full-refresh" in sys.argv else []
-    seconds = pipeline.recorded_build(months.parse_month(sys.argv[2]), pipeline.data_cutoff(), extra)
-    return {"dbt_seconds": round(seconds, 1)}
+    month, cutoff = months.parse_month(sys.argv[2]), pipeline.data_cutoff()
+    seconds = pipeline.recorded_build(month, cutoff, extra, force="--force" in sys.argv)
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        outcome = wh.execute("select outcome from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
+    return {"dbt_seconds": round(seconds, 1), "outcome": outcome}
 
 
 # -- helpers of bench/run.py (not timed): they need the platform's configuration -----

@@ -11,13 +11,16 @@ The build covers the months up to `conf.month` when given (`florwork run`), othe
 the last month that every source has been loaded through (`florwork.months`: on 2
 December, with the sources loaded to midnight, November). Each successful build is
 recorded in `ops.warehouse_builds` with its data cutoff; the monthly budget run waits
-for it. `render_programme_pages` then writes Bologna's page for Insieme per il lavoro's
+for it. A build whose inputs are those of the last successful one (no new raw batch,
+the same month, dbt project and seeds: `florwork.build_state`) does not run dbt and is
+recorded as `up to date`; trigger with `{"force": true}` to run dbt anyway.
+`render_programme_pages` then writes Bologna's page for Insieme per il lavoro's
 technical table (HTML and CSV) for the month built, beside that month's budget report.
 Why one `dbt build` task and not a task per model (Cosmos): see
 `docs/dbt-in-airflow.md`.
 """
 
-from airflow.sdk import AssetAll, dag, task
+from airflow.sdk import AssetAll, Param, dag, task
 from florwork import assets, dag_defaults, pipeline
 
 
@@ -29,6 +32,7 @@ from florwork import assets, dag_defaults, pipeline
     max_active_runs=1,
     default_args={**dag_defaults.default_args(), "retries": 1},
     tags=["florwork", "transform", "dbt"],
+    params={"force": Param(False, type="boolean", description="run dbt even if the inputs have not changed")},
     doc_md=__doc__,
 )
 def transform_warehouse():

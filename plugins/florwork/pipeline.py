@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta, timezone
+from time import monotonic
 
-from florwork import budget, config, contracts, months, report, transform, warehouse
+from florwork import budget, build_state, config, contracts, months, report, transform, warehouse
 from florwork.errors import SourcesNotLoaded
 from florwork.extract import co_files, databases
 
@@ -90,23 +91,52 @@ def build_warehouse(context) -> dict:
         f"{through:%Y-%m}",
         cutoff.astimezone(months.TZ).isoformat(),
     )
-    seconds = recorded_build(through, cutoff)
+    params = context.get("params") or {}
+    seconds = recorded_build(through, cutoff, force=bool(params.get("force")))
     return {"through_month": through.isoformat(), "data_cutoff": cutoff.isoformat(), "dbt_seconds": round(seconds, 1)}
 
 
-def recorded_build(through, cutoff, extra: list[str] | None = None) -> float:
+def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool = False) -> float:
     """``dbt build`` through a month, recorded in ops.warehouse_builds once it succeeded:
     the budget run reads its cutoff, and the next build's staging tests read the rows
-    extracted since its start (dbt_project/macros/utils/get_where_subquery.sql)."""
+    extracted since its start (dbt_project/macros/utils/get_where_subquery.sql).
+
+    A build whose inputs are those of the last successful one (florwork/build_state.py)
+    does not run dbt: it is recorded as 'up to date' with its own cutoff, which is all
+    the budget run waits for. ``extra`` dbt arguments (a full refresh, a selection) or
+    ``force`` always run dbt. Returns the seconds the build took."""
     started = datetime.now(timezone.utc)
+    clock = monotonic()
+    role = config.component_role("transformer")
     with warehouse.in_use():
-        seconds = transform.run_dbt("build", through, extra)
-    with warehouse.connect("warehouse", role=config.component_role("transformer"), autocommit=True) as wh:
-        wh.execute(
-            "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version) "
-            "values (%s, %s, %s, %s, %s)",
-            (started, cutoff, through, round(seconds, 2), budget.code_version()),
-        )
+        with warehouse.connect("warehouse", role=role, autocommit=True) as wh:
+            inputs = build_state.inputs(wh, through)
+            same_as = None if (extra or force) else build_state.up_to_date(wh, inputs)
+        if same_as is None:
+            transform.run_dbt("build", through, extra)
+        else:
+            log.info(
+                "the warehouse is up to date: build %s had the same inputs (raw batches, month, dbt project, "
+                "seeds, bootstrap; ops.build_inputs) and left every relation in place, so dbt is not run. "
+                'Trigger transform_warehouse with {"force": true} to run it anyway.',
+                same_as,
+            )
+        seconds = monotonic() - clock
+        with warehouse.connect("warehouse", role=role, autocommit=True) as wh:
+            build_id = wh.execute(
+                "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version, "
+                "outcome) values (%s, %s, %s, %s, %s, %s) returning build_id",
+                (
+                    started,
+                    cutoff,
+                    through,
+                    round(seconds, 2),
+                    budget.code_version(),
+                    "built" if same_as is None else "up to date",
+                ),
+            ).fetchone()[0]
+            if same_as is None and (not extra or extra == ["--full-refresh"]):  # a whole build, not a selection
+                build_state.remember(wh, build_id, inputs)
     return seconds
 
 

@@ -1,6 +1,7 @@
 """The incremental models give the same tables as a full refresh: over a sequence of
 months with late data, corrections (a CF corrected, a payment moved to a later month), a
-rule change and new Bologna months; and a broken person selection is caught."""
+person registered twice (two ids, one CF), a rule change and new Bologna months; and a
+broken person selection is caught."""
 
 from datetime import date
 
@@ -97,6 +98,34 @@ def correct_a_cf_and_move_a_payment(updated_at: str) -> tuple[str, str, str]:
     return old_key, corrected, payer_key
 
 
+def register_a_paid_participant_twice(updated_at: str) -> str:
+    """SIS registers a participant paid in April a second time (a new id, the same CF) and
+    pays April's benefit under the new id too: one person_key, two person ids, both paid
+    in a month the build rebuilds. Returns the person_key."""
+    person_id, person_key = query(
+        "warehouse",
+        "select people.person_id, people.person_key from staging.stg_social_services__people as people "
+        "inner join intermediate.int_participants_identified as participants using (person_key) "
+        "inner join staging.stg_social_services__payments as payments using (person_id) "
+        "where payments.competence_month = '2025-03-01' and payments.payment_status = 'PAID' "
+        "order by people.person_id desc limit 1",  # not the one whose CF is corrected (the lowest id)
+    )[0]
+    change_sis(
+        "insert into sis.assistiti select (select max(id_assistito) + 1 from sis.assistiti), codice_fiscale, "
+        "cognome, nome, data_nascita, sesso, cittadinanza, titolo_studio, comune_residenza, quartiere, "
+        "categoria_target, %s from sis.assistiti where id_assistito = %s",
+        (updated_at, person_id),
+    )
+    for paid_to in (person_id, None):  # the first id keeps being paid; the second is paid too
+        change_sis(
+            "insert into sis.erogazioni select (select max(id_erogazione) + 1 from sis.erogazioni), "
+            "coalesce(%s, (select max(id_assistito) from sis.assistiti)), 'BUONI_SPESA', '2025-04-01', 50, "
+            "'PAGATO', %s",
+            (paid_to, updated_at),
+        )
+    return person_key
+
+
 def assert_the_corrections_were_taken_up(old_key: str, corrected: str, payer_key: str) -> None:
     for table in ("intermediate.int_participant_months_classified", "intermediate.int_journeys_assembled"):
         assert query("warehouse", f"select count(*) from {table} where person_key = %s", (old_key,))[0][0] == 0
@@ -138,8 +167,15 @@ def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_c
     assert written == total, "a rule change recomputes every participant month"
     # In April SIS corrects a CF and moves a January payment to February.
     corrections = correct_a_cf_and_move_a_payment("2025-04-10 12:00+02")
+    registered_twice = register_a_paid_participant_twice("2025-04-10 12:00+02")
     runner.run(months.parse_month("2025-05"), progress=print, log_path=log)  # April, then May
     assert_the_corrections_were_taken_up(*corrections)
+    # Both ids' April payments are one person's April (the full refresh below agrees).
+    assert query(
+        "warehouse",
+        "select payment_count >= 2 from intermediate.int_payments_paid where person_key = %s and month = '2025-04-01'",
+        (registered_twice,),
+    ) == [(True,)]
 
     # May's build wrote May's rows and the history of the persons whose sources changed.
     for table in ("intermediate.int_participant_months_classified", "intermediate.int_participant_months_capped"):

@@ -1,7 +1,7 @@
 {# Scoped data tests. dbt wraps the model a generic test reads in get_where_subquery
    (where the `where` config applies); this override adds one more condition for the
    tests whose config has meta.tested_since_column: only rows of that column later than
-   the start of the last successful warehouse build (ops.warehouse_builds) are tested;
+   the start of the last successful warehouse build that ran dbt (ops.warehouse_builds) are tested;
    for _built_at (the incremental models' write time), the rows this build wrote.
    Rows older than that passed the same tests then and have not changed: a staging
    view's row is the latest version of a source row, and a new version has a new
@@ -19,7 +19,7 @@
             by the warehouse's: one host's clock, or NTP-synchronised ones) -#}
         {%- do conditions.append(adapter.quote(since_column) ~ " >= '" ~ run_started_at.isoformat() ~ "'::timestamptz") -%}
     {%- elif since_column and not flags.FULL_REFRESH -%}
-        {%- do conditions.append(adapter.quote(since_column) ~ " > (select coalesce(max(started_at), '-infinity'::timestamptz) from ops.warehouse_builds)") -%}
+        {%- do conditions.append(adapter.quote(since_column) ~ " > (select coalesce(max(started_at), '-infinity'::timestamptz) from ops.warehouse_builds where outcome = 'built')") -%}
     {%- endif -%}
     {%- if conditions -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}

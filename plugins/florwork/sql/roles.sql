@@ -53,6 +53,9 @@ revoke execute on function ops.fail(text) from public;
 grant execute on function ops.fail(text) to florwork_transformer;
 grant select, insert on ops.warehouse_builds to florwork_transformer;
 grant usage on sequence ops.warehouse_builds_build_id_seq to florwork_transformer;
+grant select, insert, update, delete on ops.build_inputs to florwork_transformer;
+grant select on ops.bootstrap_state, ops.migrations to florwork_transformer;
+grant select (key_fingerprint) on ops.pseudonymisation_key to florwork_transformer;
 grant select, insert on marts.budget_runs to florwork_transformer;
 
 grant usage on schema marts to bi_reader;

@@ -142,8 +142,21 @@ create table if not exists ops.warehouse_builds (
     finished_at       timestamptz not null default now(),
     data_cutoff       timestamptz not null,   -- every source loaded up to this instant
     through_month     date not null,          -- last month the marts are built for
-    dbt_seconds       numeric(10,2),
+    dbt_seconds       numeric(10,2),          -- the build's seconds (for an up-to-date one, the check's)
     code_version      text
+);
+-- 'built': dbt ran; 'up to date': its inputs were those of the last build (build_state.py).
+alter table ops.warehouse_builds add column if not exists outcome text not null default 'built';
+
+-- The inputs of the last successful build (florwork/build_state.py): a build with the same
+-- ones has nothing to write. Every dbt invocation removes the row (dbt_project.yml).
+create table if not exists ops.build_inputs (
+    singleton         boolean primary key default true check (singleton),
+    build_id          bigint not null,
+    inputs_digest     text not null,
+    relations_digest  text not null,
+    inputs            jsonb not null,         -- what was compared, readable
+    recorded_at       timestamptz not null default now()
 );
 
 -- The fingerprint of the last bootstrap (warehouse.py): a task whose code has the same one

@@ -25,28 +25,26 @@ people as (
 final as (
     {% if is_incremental() -%}
     -- a changed person's months from the first one a change affects (macros/person_increment/):
-    -- per person, through the staging's (person_id, competence_month) index, so a new month
-    -- reads the month's payments, not every payment of the persons paid in it
+    -- per person id, through the staging's (person_id, competence_month) index, so a new
+    -- month reads the month's payments, not every payment of the persons paid in it. One
+    -- person_key may have several person ids (registered twice): summed per person_key.
     select
-        people.person_key,
-        paid.month,
-        paid.benefits_paid_eur,
-        paid.payment_count,
+        rebuilt.person_key,
+        paid.competence_month as month,
+        sum(paid.amount_eur) as benefits_paid_eur,
+        count(*) as payment_count,
         {{ source_watermark() }} as _source_watermark,
         now() as _built_at
     from _persons_to_rebuild as rebuilt
     inner join people on people.person_key = rebuilt.person_key
     cross join lateral (
-        select
-            payments.competence_month as month,
-            sum(payments.amount_eur) as benefits_paid_eur,
-            count(*) as payment_count
+        select payments.competence_month, payments.amount_eur
         from payments
         where payments.person_id = people.person_id
             and payments.competence_month >= rebuilt.from_month
             and payments.payment_status = 'PAID'
-        group by payments.competence_month
     ) as paid
+    group by rebuilt.person_key, paid.competence_month
     {%- else -%}
     select
         people.person_key,

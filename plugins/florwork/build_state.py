@@ -1,0 +1,139 @@
+"""Whether a warehouse build has anything to do: the inputs of the last successful build.
+
+A build's output depends only on what it reads: the raw layer, the month it is built
+through, the dbt project and seed files, the bootstrap (raw tables, the pseudonymisation
+key) and the dbt target. ``recorded_build`` fingerprints them before it runs dbt, and
+stores the fingerprint in ``ops.build_inputs`` once the build succeeded, with one of
+the relations the build left. A build whose inputs and relations equal the stored ones
+would write the same rows again: it is recorded as "up to date" and dbt is not run.
+
+The stored row is removed by every dbt invocation (``on-run-start`` in
+dbt_project/dbt_project.yml), so a build run by hand, a failed build or a rekey always
+leaves the next build to run dbt. docs/scaling.md says what is compared and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+import psycopg
+
+from florwork import config, contracts, transform
+
+# What a build reads besides the raw layer, so that a change to any of them is a change of
+# inputs: the dbt project's files (not dbt's own output) and the seeds it uses.
+PROJECT_SKIPPED = {"target", "logs", "seeds_in_use", "dbt_packages", "__pycache__"}
+
+# The raw layer: every write by the platform's loaders is a batch of the ledger, and a
+# truncate or a rewrite gives a table a new file. A row changed by hand, around the
+# loaders, is neither: such a change needs a forced build (docs/scaling.md). The
+# statistics' write counters would see it, but they reach the catalog up to seconds
+# after the write, which would make the comparison depend on timing.
+# Only the tables dbt reads: the contracts' raw tables and their partitions (a load truncates
+# its landing table even when it brings nothing).
+RAW_SQL = """
+select coalesce(jsonb_agg(jsonb_build_array(c.relname, c.relfilenode) order by c.relname), '[]'::jsonb)
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'raw' and c.relkind in ('r', 'p')
+  and (c.relname = any(%(tables)s) or c.oid in (
+        select i.inhrelid from pg_inherits i join pg_class p on p.oid = i.inhparent
+        where p.relnamespace = n.oid and p.relname = any(%(tables)s)))
+"""
+LEDGER_SQL = """
+select coalesce(jsonb_object_agg(source, jsonb_build_array(batches, last_batch, rows_written)), '{}'::jsonb)
+from (
+    select source, count(*) as batches, max(batch_id) as last_batch,
+           sum(coalesce(rows_loaded, 0) + coalesce(rows_released, 0)) as rows_written
+    from ops.batches
+    where status = 'done' and (rows_loaded > 0 or rows_released > 0)
+    group by source
+) as written
+"""
+BOOTSTRAP_SQL = """
+select (select fingerprint from ops.bootstrap_state),
+       (select key_fingerprint from ops.pseudonymisation_key),
+       (select coalesce(jsonb_agg(name order by name), '[]'::jsonb) from ops.migrations)
+"""
+# The relations dbt builds, by identity: one dropped or recreated since the build (by
+# hand, or by a dbt run outside the platform) changes it. The platform's own schemas are
+# left out: loads create and drop landing tables there.
+RELATIONS_SQL = """
+select md5(coalesce(string_agg(n.nspname || '.' || c.relname || ':' || c.oid, ',' order by n.nspname, c.relname), ''))
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p', 'v', 'm')
+  and n.nspname not in ('raw', 'quarantine', 'ops', 'pg_catalog', 'information_schema', 'pg_toast')
+  and n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'
+"""
+
+
+def project_digest() -> str:
+    """The sha256 of the dbt project's files (models, macros, tests, seeds, settings)."""
+    root = config.dbt_project_dir()
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [s for s in subfolders if s not in PROJECT_SKIPPED and not s.startswith(".")]
+        files += [Path(folder, name) for name in names]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def raw_tables() -> list[str]:
+    """The raw tables dbt reads: one per contract table, and the CO notices."""
+    return sorted(
+        ["co_notices", *(t.raw_table for source in contracts.DATABASE_SOURCES for t in contracts.tables(source))]
+    )
+
+
+def inputs(conn: psycopg.Connection, through: date) -> dict:
+    """Everything the build through ``through`` would read, as it is now."""
+    target = config.uri_parts(config.connection_uri("warehouse"))
+    bootstrap, key, migrations = conn.execute(BOOTSTRAP_SQL).fetchone()
+    return {
+        "through_month": through.isoformat(),
+        "dbt_project": project_digest(),
+        "seeds": transform.seed_fingerprints(),
+        "dbt": metadata.version("dbt-core"),
+        "target": [target.host, target.port, target.dbname, config.component_role("transformer") or ""],
+        "bootstrap": bootstrap,
+        "key": key,
+        "migrations": migrations,
+        "ledger": conn.execute(LEDGER_SQL).fetchone()[0],
+        "raw": digest(conn.execute(RAW_SQL, {"tables": raw_tables()}).fetchone()[0]),
+    }
+
+
+def digest(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def relations(conn: psycopg.Connection) -> str:
+    return conn.execute(RELATIONS_SQL).fetchone()[0]
+
+
+def up_to_date(conn: psycopg.Connection, current: dict) -> int | None:
+    """The build whose inputs are ``current`` and whose relations are all still there,
+    if the last successful build was one; else None."""
+    row = conn.execute("select build_id, inputs_digest, relations_digest from ops.build_inputs").fetchone()
+    if row and row[1] == digest(current) and row[2] == relations(conn):
+        return row[0]
+    return None
+
+
+def remember(conn: psycopg.Connection, build_id: int, current: dict) -> None:
+    """Store the inputs of a build that just succeeded (``current``, read before it ran)."""
+    conn.execute(
+        "insert into ops.build_inputs (singleton, build_id, inputs_digest, relations_digest, inputs) "
+        "values (true, %s, %s, %s, %s) on conflict (singleton) do update set build_id = excluded.build_id, "
+        "inputs_digest = excluded.inputs_digest, relations_digest = excluded.relations_digest, "
+        "inputs = excluded.inputs, recorded_at = now()",
+        (build_id, digest(current), relations(conn), json.dumps(current, default=str)),
+    )
