@@ -122,7 +122,8 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
                 same_as,
             )
         seconds = monotonic() - clock
-        with warehouse.connect("warehouse", role=role, autocommit=True) as wh:
+        # the build's record and its inputs in one transaction: both or neither
+        with warehouse.connect("warehouse", role=role) as wh, wh.transaction():
             build_id = wh.execute(
                 "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version, "
                 "outcome) values (%s, %s, %s, %s, %s, %s) returning build_id",
