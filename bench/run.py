@@ -393,7 +393,7 @@ def markdown(scale: str, r: dict) -> str:
         ("dbt_nothing_new_forced", "the forced build with nothing new"),
         ("dbt_nothing_new", "the build with nothing new"),
     ):
-        written = p[key].get("written")
+        written = p.get(key, {}).get("written")
         if written:
             lines += ["", f"Rows written by {title} (`_built_at` after its start) / rows held:", ""]
             lines += ["| table | written | held |", "|---|---|---|"]
@@ -404,7 +404,7 @@ def markdown(scale: str, r: dict) -> str:
         ("dbt_nothing_new_forced", "the forced build with nothing new"),
         ("dbt_nothing_new", "the build with nothing new"),
     ):
-        profile = p[key].get("profile")
+        profile = p.get(key, {}).get("profile")
         if profile:
             lines += ["", f"Slowest nodes of {title} (dbt's run_results.json, seconds):", ""]
             lines.append(", ".join(f"`{n['node']}` {n['seconds']}" for n in profile))
