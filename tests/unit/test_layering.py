@@ -15,6 +15,7 @@ LAYERS = [
     ["quality", "extract.batches", "sources"],
     ["extract.databases", "extract.co_files", "generate"],
     ["transform"],
+    ["build_state"],
     ["budget"],
     ["report"],
     ["ipl_report"],
