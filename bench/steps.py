@@ -225,11 +225,10 @@ def dbt_build() -> dict:
     airflow_env.configure()
     warehouse.bootstrap_once()
     extra = ["--full-refresh"] if "--full-refresh" in sys.argv else []
-    month, cutoff = months.parse_month(sys.argv[2]), pipeline.data_cutoff()
-    seconds = pipeline.recorded_build(month, cutoff, extra, force="--force" in sys.argv)
-    with warehouse.connect("warehouse", autocommit=True) as wh:
-        outcome = wh.execute("select outcome from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
-    return {"dbt_seconds": round(seconds, 1), "outcome": outcome}
+    build = pipeline.recorded_build(
+        months.parse_month(sys.argv[2]), pipeline.data_cutoff(), extra, force="--force" in sys.argv
+    )
+    return {"dbt_seconds": round(build["seconds"], 1), "outcome": build["outcome"]}
 
 
 # -- helpers of bench/run.py (not timed): they need the platform's configuration -----

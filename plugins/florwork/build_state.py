@@ -3,8 +3,8 @@
 A build's output depends only on what it reads: the raw layer, the month it is built
 through, the dbt project and seed files, the bootstrap (raw tables, the pseudonymisation
 key) and the dbt target. ``recorded_build`` fingerprints them before it runs dbt, and
-stores the fingerprint in ``ops.build_inputs`` once the build succeeded, with one of
-the relations the build left. A build whose inputs and relations equal the stored ones
+stores the fingerprint in ``ops.build_inputs`` once the build succeeded, with a digest
+of the relations the build left. A build whose inputs and relations equal the stored ones
 would write the same rows again: it is recorded as "up to date" and dbt is not run.
 
 The stored row is removed by every dbt invocation (``on-run-start`` in
@@ -111,7 +111,7 @@ def inputs(conn: psycopg.Connection, through: date) -> dict:
     }
 
 
-def digest(values: dict) -> str:
+def digest(values: object) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 

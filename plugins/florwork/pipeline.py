@@ -92,11 +92,16 @@ def build_warehouse(context) -> dict:
         cutoff.astimezone(months.TZ).isoformat(),
     )
     params = context.get("params") or {}
-    seconds = recorded_build(through, cutoff, force=bool(params.get("force")))
-    return {"through_month": through.isoformat(), "data_cutoff": cutoff.isoformat(), "dbt_seconds": round(seconds, 1)}
+    build = recorded_build(through, cutoff, force=bool(params.get("force")))
+    return {
+        "through_month": through.isoformat(),
+        "data_cutoff": cutoff.isoformat(),
+        "outcome": build["outcome"],
+        "dbt_seconds": round(build["seconds"], 1),
+    }
 
 
-def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool = False) -> float:
+def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool = False) -> dict:
     """``dbt build`` through a month, recorded in ops.warehouse_builds once it succeeded:
     the budget run reads its cutoff, and the next build's staging tests read the rows
     extracted since its start (dbt_project/macros/utils/get_where_subquery.sql).
@@ -104,14 +109,15 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
     A build whose inputs are those of the last successful one (florwork/build_state.py)
     does not run dbt: it is recorded as 'up to date' with its own cutoff, which is all
     the budget run waits for. ``extra`` dbt arguments (a full refresh, a selection) or
-    ``force`` always run dbt. Returns the seconds the build took."""
+    ``force`` always run dbt. Returns the build's id, outcome and seconds."""
     started = datetime.now(timezone.utc)
     clock = monotonic()
-    role = config.component_role("transformer")
-    with warehouse.in_use():
-        with warehouse.connect("warehouse", role=role, autocommit=True) as wh:
-            inputs = build_state.inputs(wh, through)
-            same_as = None if (extra or force) else build_state.up_to_date(wh, inputs)
+    with (
+        warehouse.in_use(),
+        warehouse.connect("warehouse", role=config.component_role("transformer"), autocommit=True) as wh,
+    ):
+        inputs = build_state.inputs(wh, through)
+        same_as = None if (extra or force) else build_state.up_to_date(wh, inputs)
         if same_as is None:
             transform.run_dbt("build", through, extra)
         else:
@@ -122,23 +128,16 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
                 same_as,
             )
         seconds = monotonic() - clock
-        # the build's record and its inputs in one transaction: both or neither
-        with warehouse.connect("warehouse", role=role) as wh, wh.transaction():
+        outcome = "built" if same_as is None else "up to date"
+        with wh.transaction():  # the build's record and its inputs: both or neither
             build_id = wh.execute(
                 "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version, "
                 "outcome) values (%s, %s, %s, %s, %s, %s) returning build_id",
-                (
-                    started,
-                    cutoff,
-                    through,
-                    round(seconds, 2),
-                    budget.code_version(),
-                    "built" if same_as is None else "up to date",
-                ),
+                (started, cutoff, through, round(seconds, 2), budget.code_version(), outcome),
             ).fetchone()[0]
             if same_as is None and (not extra or extra == ["--full-refresh"]):  # a whole build, not a selection
                 build_state.remember(wh, build_id, inputs)
-    return seconds
+    return {"build_id": build_id, "outcome": outcome, "seconds": seconds}
 
 
 def render_programme_pages(context) -> dict:
