@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -178,6 +179,13 @@ def extraction(
     return {"steps": steps, "ratios": ratios, "small_inputs": small}
 
 
+def _dag_seconds(stdout: str, month: str) -> dict:
+    """The seconds of each DAG of one month of a `florwork run`, from its progress lines
+    ("  2025-12  extract_social_services ok (12.8 s)")."""
+    found = re.findall(rf"^\s+{month}\s+(\S+) ok \(([0-9.]+) s\)", stdout, re.M)
+    return {dag: float(seconds) for dag, seconds in found}
+
+
 def _months(env: dict) -> list[dict]:
     rows = sql(
         env,
@@ -215,14 +223,56 @@ def _written(env: dict) -> dict:
     return counts
 
 
+def _node_name(unique_id: str) -> str:
+    return " ".join(unique_id.split(".")[0:3:2])
+
+
 def _profile(env: dict, top: int = 12) -> list[dict]:
     """The build's slowest nodes, from dbt's run_results.json."""
     path = Path(env["FLORWORK_STATE_DIR"]) / "dbt" / "target" / "run_results.json"
     results = json.loads(path.read_text())["results"]
     slowest = sorted(results, key=lambda r: -r["execution_time"])[:top]
-    return [
-        {"node": " ".join(r["unique_id"].split(".")[0:3:2]), "seconds": round(r["execution_time"], 1)} for r in slowest
-    ]
+    return [{"node": _node_name(r["unique_id"]), "seconds": round(r["execution_time"], 1)} for r in slowest]
+
+
+def critical_path(run_results: dict, manifest: dict) -> dict:
+    """What the build's elapsed time is made of: from the node that finished last, back
+    through the predecessor that finished last (its parents, and in a `dbt build` the
+    tests of its parents, which it waits for), each node's span from its predecessor's
+    end to its own. The rest of dbt's seconds is start-up, parsing and the catalogue."""
+    spans = {}
+    for r in run_results["results"]:
+        times = [t for t in r.get("timing", []) if t.get("started_at")]
+        if times:
+            spans[r["unique_id"]] = (
+                datetime.fromisoformat(times[0]["started_at"].replace("Z", "+00:00")),
+                datetime.fromisoformat(times[-1]["completed_at"].replace("Z", "+00:00")),
+            )
+    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    tests_of = {}
+    for uid, node in nodes.items():
+        if uid.startswith("test."):
+            for parent in node.get("depends_on", {}).get("nodes", []):
+                tests_of.setdefault(parent, []).append(uid)
+    start = min(s for s, _ in spans.values())
+    current = max(spans, key=lambda u: spans[u][1])
+    end = spans[current][1]
+    chain = []
+    while current:
+        parents = nodes.get(current, {}).get("depends_on", {}).get("nodes", [])
+        before = [p for p in parents + [t for p in parents for t in tests_of.get(p, [])] if p in spans and p != current]
+        previous = max(before, key=lambda u: spans[u][1], default=None)
+        begins = spans[previous][1] if previous else start
+        chain.append({"node": _node_name(current), "seconds": round((spans[current][1] - begins).total_seconds(), 1)})
+        current = previous
+    return {"elapsed": round((end - start).total_seconds(), 1), "path": list(reversed(chain))}
+
+
+def _critical_path(env: dict) -> dict:
+    target = Path(env["FLORWORK_STATE_DIR"]) / "dbt" / "target"
+    return critical_path(
+        json.loads((target / "run_results.json").read_text()), json.loads((target / "manifest.json").read_text())
+    )
 
 
 def pipeline(scale: str, env: dict) -> dict:
@@ -257,21 +307,26 @@ def pipeline(scale: str, env: dict) -> dict:
             "months": len(_months(env)),
         }
         one = timed([FLORWORK, "run", "--through", "2025-12"], env)
+        out["first_run"]["dag_seconds"] = _dag_seconds(first["stdout"], "2025-11")
         out["one_new_month"] = {
             "seconds": one["seconds"],
+            "dag_seconds": _dag_seconds(one["stdout"], "2025-12"),
             "peak_rss_mb": one["peak_rss_mb"],
             "dbt_seconds": _months(env)[-1]["dbt_seconds"],
             "written": _written(env),
             "profile": _profile(env),
+            "critical_path": _critical_path(env),
         }
     print(f"  {out}", flush=True)
     out["dbt_full_refresh"] = step("dbt_build", env, "2025-12", "--full-refresh")
     out["dbt_full_refresh"]["profile"] = _profile(env)
+    out["dbt_full_refresh"]["critical_path"] = _critical_path(env)
     # Nothing new: the build as the platform runs it (the up-to-date check finds the full
     # refresh's inputs unchanged and does not run dbt), then dbt run anyway (--force).
     out["dbt_nothing_new"] = step("dbt_build", env, "2025-12")
     out["dbt_nothing_new_forced"] = step("dbt_build", env, "2025-12", "--force")
     out["dbt_nothing_new_forced"]["profile"] = _profile(env)
+    out["dbt_nothing_new_forced"]["critical_path"] = _critical_path(env)
     out["dbt_nothing_new_forced"]["written"] = _written(env)
     full = out["dbt_full_refresh"]["dbt_seconds"]
     out["incremental_vs_full"] = round(out["one_new_month"]["dbt_seconds"] / full, 3)
@@ -349,6 +404,32 @@ def markdown(scale: str, r: dict) -> str:
         ]
     p = r["pipeline"]
     lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
+    for key, title in (("first_run", "the first run"), ("one_new_month", "the run for one new month")):
+        dags = p.get(key, {}).get("dag_seconds")
+        if dags:
+            lines += [
+                "",
+                f"`florwork run`, {title}: {p[key]['seconds']} s in all, each DAG's seconds "
+                f"(the rest is the process's start, Airflow's set-up and the DAG files' import):",
+                "",
+                ", ".join(f"`{dag}` {seconds}" for dag, seconds in dags.items()),
+            ]
+    for key, title in (
+        ("one_new_month", "the one-month build"),
+        ("dbt_full_refresh", "the full refresh"),
+        ("dbt_nothing_new_forced", "the forced build with nothing new"),
+    ):
+        path = p.get(key, {}).get("critical_path")
+        if path:
+            dbt_seconds = p[key].get("dbt_seconds")
+            lines += [
+                "",
+                f"Critical path of {title} ({path['elapsed']} s of dbt's nodes"
+                + (f" in {dbt_seconds} s of dbt" if dbt_seconds else "")
+                + "; each node's seconds from the end of the one it waited for):",
+                "",
+                " → ".join(f"`{n['node']}` {n['seconds']}" for n in path["path"]),
+            ]
     if "catch_up_12_months" in p:
         c = p["catch_up_12_months"]
         lines.append(f"| `florwork run`, 12-month catch-up | {c['seconds']:.1f} | - | {c['peak_rss_mb']:.0f} |")

@@ -66,26 +66,47 @@ def dbt_env() -> dict[str, str]:
         "DBT_PROJECT_DIR": str(config.dbt_project_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "FLORWORK_DBT_SEED_PATH": _seed_path(),
+        # dbt's threads: the machine's cores unless set. Most of a node's time is the
+        # database's CPU on the same machine, and more threads than cores slowed the
+        # region's one-month build (35 s with 4 threads against 29 s with 2 on two cores;
+        # bench/results/history.md).
+        "FLORWORK_DBT_THREADS": os.environ.get("FLORWORK_DBT_THREADS") or str(max(2, os.cpu_count() or 2)),
         # Artefacts per state folder: the test suite and the demo never share them.
         "DBT_TARGET_PATH": str(config.state_dir() / "dbt" / "target"),
         "DBT_LOG_PATH": str(config.state_dir() / "dbt" / "logs"),
     }
 
 
-def dbt_args(command: str, through_month: date | None = None, extra: list[str] | None = None) -> list[str]:
+# dbt's unit tests check the models' logic on fixed fixtures, not the data, so dbt advises
+# running them in development and CI only: a build leaves them out (they stood before
+# their models on the build's critical path) and the test suite runs them
+# (tests/e2e/test_savings_example.py runs `dbt test --select test_type:unit`).
+BUILD_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+
+
+def dbt_args(command: str, extra: list[str] | None = None) -> list[str]:
     args = [command, "--project-dir", str(config.dbt_project_dir()), "--profiles-dir", str(config.dbt_project_dir())]
-    if through_month is not None:
-        args += ["--vars", f"{{through_month: '{through_month.isoformat()}'}}"]
+    if command == "build":
+        args += BUILD_EXCLUDES
     return args + (extra or [])
+
+
+def month_env(through_month: date | None) -> dict[str, str]:
+    """The month a dbt command builds through, as the environment variable the project
+    reads (dbt_project/macros/utils/through_month.sql), not as --vars: dbt parses the
+    whole project again when --vars change, but after a change of an environment
+    variable only the files that read it (about 2 s of each monthly build at region
+    scale, bench/results/history.md)."""
+    return {"FLORWORK_THROUGH_MONTH": through_month.isoformat() if through_month else ""}
 
 
 def run_dbt(command: str, through_month: date | None = None, extra: list[str] | None = None) -> float:
     """Run a dbt command in-process; raise DbtFailed naming what failed."""
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_env())
+    os.environ.update({**dbt_env(), **month_env(through_month)})
     started = time.monotonic()
-    result = dbtRunner().invoke(dbt_args(command, through_month, extra))
+    result = dbtRunner().invoke(dbt_args(command, extra))
     elapsed = time.monotonic() - started
     if not result.success:
         failures = []

@@ -4,21 +4,18 @@
 -- count starts at the intake month). Saving: max(0, b - benefits paid for the month) in a
 -- counted month, else 0, rounded to cents: the figure published per participant
 -- (fct_participant_months, a view of this table) and summed by the budget.
--- Incremental like int_participant_months_classified, which it reads: the months a build
--- recomputes there are recounted here, the running count carried on from the month
--- before the first of them.
--- depends_on: {{ ref('stg_social_services__people') }}
--- depends_on: {{ ref('stg_social_services__payments') }}
--- depends_on: {{ ref('stg_social_services__referrals') }}
--- depends_on: {{ ref('stg_employment_centres__notices') }}
--- depends_on: {{ ref('reinvestment_rules') }}
--- depends_on: {{ ref('theoretical_costs') }}
+-- Incremental on int_participant_months_classified, which it reads
+-- (macros/person_increment/recount_from_classified.sql): the months classified wrote
+-- since this table's last build are recounted, each participant from the first of them
+-- with the running count carried on from the month before, and the rows whose month
+-- classified no longer holds are deleted. Its rows follow from classified's alone, so it
+-- needs no view of the sources' changes.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['person_key', 'programme', 'month'], 'unique': true}, {'columns': ['_built_at']}],
-    pre_hook="{{ prepare_person_increment(with_journeys=true, by_month=true, adds_months=true, everyone=participant_months_everyone()) }}",
+    pre_hook="{{ recount_from_classified(ref('int_participant_months_classified')) }}",
 ) }}
 with
 
@@ -26,12 +23,11 @@ classified as (
     select classified.*
     from {{ ref('int_participant_months_classified') }} as classified
     {% if is_incremental() -%}
-    left join _persons_to_rebuild as rebuilt on rebuilt.person_key = classified.person_key
-    cross join _previous_through as previous
-    -- the months this build recomputes: from the first a change affects, and the new ones
-    where classified.month >= least(
-        rebuilt.from_month, coalesce((previous.month + interval '1 month')::date, '-infinity'::date)
-    )
+    -- the months this build recounts: from the first one classified wrote since the last
+    inner join _persons_to_rebuild as rebuilt
+        on rebuilt.programme = classified.programme
+        and rebuilt.person_key = classified.person_key
+        and classified.month >= rebuilt.from_month
     {%- endif %}
 ),
 

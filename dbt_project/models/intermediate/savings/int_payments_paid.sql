@@ -1,16 +1,20 @@
--- One row per person (person_key) and competence month with the benefits actually
--- paid: cancelled payments count nowhere (docs/method.md §5 step 2). Incremental by person
--- and month (a changed payment rebuilds its person's months from its competence month on):
--- the largest intermediate table (5 million rows from 8.7 million payments at region
--- scale). Indexed on its grain (the baselines read a person's months) and on _built_at
--- (the tests read the rows the build wrote).
+-- One row per participant (person_key) and competence month with the benefits actually
+-- paid: cancelled payments count nowhere (docs/method.md §5 step 2). Only the persons
+-- with an intake in some programme (int_participants_identified): the savings method
+-- reads no one else's payments, and most people paid by social services are in no
+-- programme. Incremental by person and month: a changed payment rebuilds its person's
+-- months from its competence month on, a changed referral (who is a participant) the
+-- person's every month, and the rows held for someone who is no participant now (a
+-- table built before this rule) are deleted. Indexed on its grain (the baselines read a
+-- person's months) and on _built_at (the tests read the rows the build wrote).
 -- depends_on: {{ ref('stg_sources__watermark') }}
+-- depends_on: {{ ref('stg_social_services__referrals') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['person_key', 'month'], 'unique': true}, {'columns': ['_built_at']}],
-    pre_hook="{{ prepare_person_increment(by_month=true) }}",
+    pre_hook="{{ prepare_person_increment(by_month=true, with_journeys='referrals', everyone=not_a_participant()) }}",
 ) }}
 with
 
@@ -20,6 +24,7 @@ payments as (
 
 people as (
     select person_id, person_key from {{ ref('stg_social_services__people') }}
+    where person_key in (select person_key from {{ ref('int_participants_identified') }})
 ),
 
 final as (

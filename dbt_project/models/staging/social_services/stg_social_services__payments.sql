@@ -2,25 +2,24 @@
 -- shows as CANCELLED). The largest staging model (about 9 million rows at region
 -- scale), so a table, incremental: a build takes the latest version of every payment
 -- with a version extracted since the previous build, among all its versions, and
--- replaces its row (the ids go to a temporary table first, with its statistics: the
--- versions are then read through raw's version index, not by a second scan of raw).
+-- replaces its row (the ids go to a temporary table first, with its statistics; each
+-- id's versions are then read through raw's version index, not by a scan of raw).
 -- Indexed on extracted_at (the scoped tests, the persons to rebuild), person_id and
 -- competence_month (a person's months from the first one a change affects, read by
 -- int_payments_paid) and payment_id (the replacement).
 {{ config(
     materialized='incremental',
-    unique_key='payment_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     indexes=[{'columns': ['extracted_at']}, {'columns': ['person_id', 'competence_month']}, {'columns': ['payment_id'], 'unique': true}],
-    pre_hook="{{ changed_source_ids(source('social_services', 'sis_erogazioni'), 'id_erogazione', 'extracted_at') }}",
+    pre_hook="{{ changed_source_ids(source('social_services', 'sis_erogazioni'), 'id_erogazione', 'extracted_at', 'payment_id') }}",
     post_hook='analyze {{ this }}',
 ) }}
 with
 
 payments as (
     {% if is_incremental() %}
-    {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione',
-                      where='id_erogazione in (select id from _changed_source_ids)') }}
+    {{ latest_version_of(source('social_services', 'sis_erogazioni'), 'id_erogazione',
+                         'select id from _changed_source_ids') }}
     {% else %}
     {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione') }}
     {% endif %}
