@@ -25,7 +25,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from common import FLORWORK, RESULTS, ROOT, machine, python, save, state_env, timed
@@ -235,6 +235,19 @@ def _profile(env: dict, top: int = 12) -> list[dict]:
     return [{"node": _node_name(r["unique_id"]), "seconds": round(r["execution_time"], 1)} for r in slowest]
 
 
+def _thread_seconds(env: dict) -> dict:
+    """The seconds the build's nodes ran, summed by kind (models, tests, seeds), with the
+    median node: what the threads were busy with, whatever the order."""
+    path = Path(env["FLORWORK_STATE_DIR"]) / "dbt" / "target" / "run_results.json"
+    by_kind = {}
+    for r in json.loads(path.read_text())["results"]:
+        by_kind.setdefault(r["unique_id"].split(".")[0], []).append(r["execution_time"])
+    return {
+        kind: {"nodes": len(times), "seconds": round(sum(times), 1), "median": round(sorted(times)[len(times) // 2], 2)}
+        for kind, times in sorted(by_kind.items())
+    }
+
+
 def critical_path(run_results: dict, manifest: dict) -> dict:
     """What the build's elapsed time is made of: from the node that finished last, back
     through the predecessor that finished last (its parents, and in a `dbt build` the
@@ -257,10 +270,14 @@ def critical_path(run_results: dict, manifest: dict) -> dict:
     start = min(s for s, _ in spans.values())
     current = max(spans, key=lambda u: spans[u][1])
     end = spans[current][1]
-    chain = []
-    while current:
+    chain, seen = [], set()
+    while current and current not in seen:
+        seen.add(current)
         parents = nodes.get(current, {}).get("depends_on", {}).get("nodes", [])
-        before = [p for p in parents + [t for p in parents for t in tests_of.get(p, [])] if p in spans and p != current]
+        if current.split(".")[0] in ("model", "seed", "snapshot"):  # dbt build runs them after their parents' tests
+            parents = parents + [t for p in parents for t in tests_of.get(p, [])]
+        # a predecessor ended before this node started (tests of one model run side by side)
+        before = [p for p in parents if p in spans and spans[p][1] <= spans[current][0] + timedelta(seconds=0.05)]
         previous = max(before, key=lambda u: spans[u][1], default=None)
         begins = spans[previous][1] if previous else start
         chain.append({"node": _node_name(current), "seconds": round((spans[current][1] - begins).total_seconds(), 1)})
@@ -316,17 +333,20 @@ def pipeline(scale: str, env: dict) -> dict:
             "written": _written(env),
             "profile": _profile(env),
             "critical_path": _critical_path(env),
+            "thread_seconds": _thread_seconds(env),
         }
     print(f"  {out}", flush=True)
     out["dbt_full_refresh"] = step("dbt_build", env, "2025-12", "--full-refresh")
     out["dbt_full_refresh"]["profile"] = _profile(env)
     out["dbt_full_refresh"]["critical_path"] = _critical_path(env)
+    out["dbt_full_refresh"]["thread_seconds"] = _thread_seconds(env)
     # Nothing new: the build as the platform runs it (the up-to-date check finds the full
     # refresh's inputs unchanged and does not run dbt), then dbt run anyway (--force).
     out["dbt_nothing_new"] = step("dbt_build", env, "2025-12")
     out["dbt_nothing_new_forced"] = step("dbt_build", env, "2025-12", "--force")
     out["dbt_nothing_new_forced"]["profile"] = _profile(env)
     out["dbt_nothing_new_forced"]["critical_path"] = _critical_path(env)
+    out["dbt_nothing_new_forced"]["thread_seconds"] = _thread_seconds(env)
     out["dbt_nothing_new_forced"]["written"] = _written(env)
     full = out["dbt_full_refresh"]["dbt_seconds"]
     out["incremental_vs_full"] = round(out["one_new_month"]["dbt_seconds"] / full, 3)
@@ -404,32 +424,6 @@ def markdown(scale: str, r: dict) -> str:
         ]
     p = r["pipeline"]
     lines += ["", "## Pipeline and dbt", "", "| what | seconds | dbt build (s) | peak RSS (MB) |", "|---|---|---|---|"]
-    for key, title in (("first_run", "the first run"), ("one_new_month", "the run for one new month")):
-        dags = p.get(key, {}).get("dag_seconds")
-        if dags:
-            lines += [
-                "",
-                f"`florwork run`, {title}: {p[key]['seconds']} s in all, each DAG's seconds "
-                f"(the rest is the process's start, Airflow's set-up and the DAG files' import):",
-                "",
-                ", ".join(f"`{dag}` {seconds}" for dag, seconds in dags.items()),
-            ]
-    for key, title in (
-        ("one_new_month", "the one-month build"),
-        ("dbt_full_refresh", "the full refresh"),
-        ("dbt_nothing_new_forced", "the forced build with nothing new"),
-    ):
-        path = p.get(key, {}).get("critical_path")
-        if path:
-            dbt_seconds = p[key].get("dbt_seconds")
-            lines += [
-                "",
-                f"Critical path of {title} ({path['elapsed']} s of dbt's nodes"
-                + (f" in {dbt_seconds} s of dbt" if dbt_seconds else "")
-                + "; each node's seconds from the end of the one it waited for):",
-                "",
-                " → ".join(f"`{n['node']}` {n['seconds']}" for n in path["path"]),
-            ]
     if "catch_up_12_months" in p:
         c = p["catch_up_12_months"]
         lines.append(f"| `florwork run`, 12-month catch-up | {c['seconds']:.1f} | - | {c['peak_rss_mb']:.0f} |")
@@ -489,6 +483,39 @@ def markdown(scale: str, r: dict) -> str:
         if profile:
             lines += ["", f"Slowest nodes of {title} (dbt's run_results.json, seconds):", ""]
             lines.append(", ".join(f"`{n['node']}` {n['seconds']}" for n in profile))
+    for key, title in (("first_run", "the first run"), ("one_new_month", "the run for one new month")):
+        dags = p.get(key, {}).get("dag_seconds")
+        if dags:
+            lines += [
+                "",
+                f"`florwork run`, {title}: {p[key]['seconds']} s in all, each DAG's seconds "
+                f"(the rest is the process's start, Airflow's set-up and the DAG files' import):",
+                "",
+                ", ".join(f"`{dag}` {seconds}" for dag, seconds in dags.items()),
+            ]
+    for key, title in (
+        ("one_new_month", "the one-month build"),
+        ("dbt_full_refresh", "the full refresh"),
+        ("dbt_nothing_new_forced", "the forced build with nothing new"),
+    ):
+        path = p.get(key, {}).get("critical_path")
+        if path:
+            dbt_seconds = p[key].get("dbt_seconds")
+            lines += [
+                "",
+                f"Critical path of {title} ({path['elapsed']} s of dbt's nodes"
+                + (f" in {dbt_seconds} s of dbt" if dbt_seconds else "")
+                + "; each node's seconds from the end of the one it waited for):",
+                "",
+                " → ".join(f"`{n['node']}` {n['seconds']}" for n in path["path"]),
+            ]
+        busy = p.get(key, {}).get("thread_seconds")
+        if busy:
+            lines += [
+                "",
+                f"Node seconds of {title} by kind (summed over the threads; median node): "
+                + ", ".join(f"{k} {v['nodes']} nodes {v['seconds']} s (median {v['median']})" for k, v in busy.items()),
+            ]
     if "catch_up_12_months" in p:
         lines += [
             "",
