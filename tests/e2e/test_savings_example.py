@@ -4,6 +4,7 @@ with the figures computed independently in ../shared/examples/savings."""
 
 import csv
 import json
+import re
 
 import psycopg
 import pytest
@@ -101,7 +102,9 @@ def test_report_of_the_last_run(example_run):
     platform, _, _ = example_run
     folder = platform.reports_dir() / "2025-12"
     page = (folder / "budget_2025-12.html").read_text()
-    assert '<html lang="it">' in page and 'id="chart-r"' in page and 'id="chart-savings"' in page
+    assert '<html lang="it">' in page and 'id="chart-r-' in page and 'id="chart-savings-' in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "an id repeats on the page (each programme's charts need their own)"
     assert "0,5152" in page and "dicembre 2025" in page and "fino a" in page and "Indicatore PIAO" in page
     assert "SPEC" not in page and "marts." not in page  # written for the budget office, not engineers
     assert "https://" not in page and "http://" not in page  # nothing from a CDN

@@ -4,9 +4,8 @@
    change to the person, a referral, a CO notice, the partner's or Bologna's rows affects
    every month ('-infinity'). With with_journeys='referrals' the referrals count and the
    CO notices do not (a model that needs to know who is a participant, not their work).
-   With with_payments='before_intake' only the payments of a
-   month before the person's intake count (a model that reads payments only through the
-   baseline). A person or an application whose CF was corrected brings every key its
+   With with_payments='before_intake' only the payments of a month before the person's
+   intake count (a model that reads payments only through the baseline). A person or an application whose CF was corrected brings every key its
    versions had (the raw layer keeps them): the rows held under the old key are deleted.
    Set-based (joins, not correlated subqueries): the staging views are computed once. #}
 {% macro persons_changed_since(
