@@ -93,10 +93,9 @@ def dbt_args(command: str, extra: list[str] | None = None) -> list[str]:
 
 def month_env(through_month: date | None) -> dict[str, str]:
     """The month a dbt command builds through, as the environment variable the project
-    reads (dbt_project/macros/utils/through_month.sql), not as --vars: dbt parses the
-    whole project again when --vars change, but after a change of an environment
-    variable only the files that read it (about 2 s of each monthly build at region
-    scale, bench/results/history.md)."""
+    reads when the SQL runs (dbt_project/macros/utils/through_month.sql), not as --vars:
+    dbt parses the whole project again when --vars change (about 2.5 s of each monthly
+    build at region scale, bench/results/history.md)."""
     return {"FLORWORK_THROUGH_MONTH": through_month.isoformat() if through_month else ""}
 
 
