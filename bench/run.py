@@ -211,6 +211,15 @@ INCREMENTAL_TABLES = (
 )
 
 
+# The dbt builds a pipeline measurement runs, by their key in the results, as the reports name them.
+BUILDS = (
+    ("one_new_month", "the one-month build"),
+    ("dbt_full_refresh", "the full refresh"),
+    ("dbt_nothing_new_forced", "the forced build with nothing new"),
+    ("dbt_nothing_new", "the build with nothing new"),
+)
+
+
 def _written(env: dict) -> dict:
     counts = {}
     for table in INCREMENTAL_TABLES:
@@ -227,20 +236,16 @@ def _node_name(unique_id: str) -> str:
     return " ".join(unique_id.split(".")[0:3:2])
 
 
-def _profile(env: dict, top: int = 12) -> list[dict]:
-    """The build's slowest nodes, from dbt's run_results.json."""
-    path = Path(env["FLORWORK_STATE_DIR"]) / "dbt" / "target" / "run_results.json"
-    results = json.loads(path.read_text())["results"]
-    slowest = sorted(results, key=lambda r: -r["execution_time"])[:top]
+def _slowest(run_results: dict, top: int = 12) -> list[dict]:
+    slowest = sorted(run_results["results"], key=lambda r: -r["execution_time"])[:top]
     return [{"node": _node_name(r["unique_id"]), "seconds": round(r["execution_time"], 1)} for r in slowest]
 
 
-def _thread_seconds(env: dict) -> dict:
+def _thread_seconds(run_results: dict) -> dict:
     """The seconds the build's nodes ran, summed by kind (models, tests, seeds), with the
     median node: what the threads were busy with, whatever the order."""
-    path = Path(env["FLORWORK_STATE_DIR"]) / "dbt" / "target" / "run_results.json"
     by_kind = {}
-    for r in json.loads(path.read_text())["results"]:
+    for r in run_results["results"]:
         by_kind.setdefault(r["unique_id"].split(".")[0], []).append(r["execution_time"])
     return {
         kind: {"nodes": len(times), "seconds": round(sum(times), 1), "median": round(sorted(times)[len(times) // 2], 2)}
@@ -285,11 +290,17 @@ def critical_path(run_results: dict, manifest: dict) -> dict:
     return {"elapsed": round((end - start).total_seconds(), 1), "path": list(reversed(chain))}
 
 
-def _critical_path(env: dict) -> dict:
+def _dbt_profile(env: dict) -> dict:
+    """What the last dbt build was made of, from its run_results.json and manifest.json
+    (each read once): its slowest nodes, its critical path and its nodes' seconds by kind."""
     target = Path(env["FLORWORK_STATE_DIR"]) / "dbt" / "target"
-    return critical_path(
-        json.loads((target / "run_results.json").read_text()), json.loads((target / "manifest.json").read_text())
-    )
+    run_results = json.loads((target / "run_results.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    return {
+        "profile": _slowest(run_results),
+        "critical_path": critical_path(run_results, manifest),
+        "thread_seconds": _thread_seconds(run_results),
+    }
 
 
 def pipeline(scale: str, env: dict) -> dict:
@@ -299,7 +310,7 @@ def pipeline(scale: str, env: dict) -> dict:
     if scale == "demo":
         env = {k: v for k, v in env.items() if k != "FLORWORK_START_MONTH"}
         run = timed([FLORWORK, "run", "--through", "2025-12"], env)
-        written, profile = _written(env), _profile(env)
+        written, profile = _written(env), _dbt_profile(env)
         out["catch_up_12_months"] = {
             "seconds": run["seconds"],
             "peak_rss_mb": run["peak_rss_mb"],
@@ -312,7 +323,7 @@ def pipeline(scale: str, env: dict) -> dict:
             "dbt_seconds": december["dbt_seconds"],
             "note": "December of the catch-up",
             "written": written,
-            "profile": profile,
+            **profile,
         }
     else:
         env = {**env, "FLORWORK_START_MONTH": "2025-11"}
@@ -331,22 +342,16 @@ def pipeline(scale: str, env: dict) -> dict:
             "peak_rss_mb": one["peak_rss_mb"],
             "dbt_seconds": _months(env)[-1]["dbt_seconds"],
             "written": _written(env),
-            "profile": _profile(env),
-            "critical_path": _critical_path(env),
-            "thread_seconds": _thread_seconds(env),
+            **_dbt_profile(env),
         }
     print(f"  {out}", flush=True)
     out["dbt_full_refresh"] = step("dbt_build", env, "2025-12", "--full-refresh")
-    out["dbt_full_refresh"]["profile"] = _profile(env)
-    out["dbt_full_refresh"]["critical_path"] = _critical_path(env)
-    out["dbt_full_refresh"]["thread_seconds"] = _thread_seconds(env)
+    out["dbt_full_refresh"].update(_dbt_profile(env))
     # Nothing new: the build as the platform runs it (the up-to-date check finds the full
     # refresh's inputs unchanged and does not run dbt), then dbt run anyway (--force).
     out["dbt_nothing_new"] = step("dbt_build", env, "2025-12")
     out["dbt_nothing_new_forced"] = step("dbt_build", env, "2025-12", "--force")
-    out["dbt_nothing_new_forced"]["profile"] = _profile(env)
-    out["dbt_nothing_new_forced"]["critical_path"] = _critical_path(env)
-    out["dbt_nothing_new_forced"]["thread_seconds"] = _thread_seconds(env)
+    out["dbt_nothing_new_forced"].update(_dbt_profile(env))
     out["dbt_nothing_new_forced"]["written"] = _written(env)
     full = out["dbt_full_refresh"]["dbt_seconds"]
     out["incremental_vs_full"] = round(out["one_new_month"]["dbt_seconds"] / full, 3)
@@ -463,26 +468,12 @@ def markdown(scale: str, r: dict) -> str:
             f"`florwork run` for one new month / the first run's cost per month it computed: "
             f"**{p['run_one_month_vs_first_run_per_month']}**."
         )
-    for key, title in (
-        ("one_new_month", "the one-month build"),
-        ("dbt_nothing_new_forced", "the forced build with nothing new"),
-        ("dbt_nothing_new", "the build with nothing new"),
-    ):
+    for key, title in BUILDS:
         written = p.get(key, {}).get("written")
         if written:
             lines += ["", f"Rows written by {title} (`_built_at` after its start) / rows held:", ""]
             lines += ["| table | written | held |", "|---|---|---|"]
             lines += [f"| {t} | {c['written']:,} | {c['held']:,} |" for t, c in written.items()]
-    for key, title in (
-        ("one_new_month", "the one-month build"),
-        ("dbt_full_refresh", "the full refresh"),
-        ("dbt_nothing_new_forced", "the forced build with nothing new"),
-        ("dbt_nothing_new", "the build with nothing new"),
-    ):
-        profile = p.get(key, {}).get("profile")
-        if profile:
-            lines += ["", f"Slowest nodes of {title} (dbt's run_results.json, seconds):", ""]
-            lines.append(", ".join(f"`{n['node']}` {n['seconds']}" for n in profile))
     for key, title in (("first_run", "the first run"), ("one_new_month", "the run for one new month")):
         dags = p.get(key, {}).get("dag_seconds")
         if dags:
@@ -493,11 +484,11 @@ def markdown(scale: str, r: dict) -> str:
                 "",
                 ", ".join(f"`{dag}` {seconds}" for dag, seconds in dags.items()),
             ]
-    for key, title in (
-        ("one_new_month", "the one-month build"),
-        ("dbt_full_refresh", "the full refresh"),
-        ("dbt_nothing_new_forced", "the forced build with nothing new"),
-    ):
+    for key, title in BUILDS:
+        profile = p.get(key, {}).get("profile")
+        if profile:
+            lines += ["", f"Slowest nodes of {title} (dbt's run_results.json, seconds):", ""]
+            lines.append(", ".join(f"`{n['node']}` {n['seconds']}" for n in profile))
         path = p.get(key, {}).get("critical_path")
         if path:
             dbt_seconds = p[key].get("dbt_seconds")

@@ -18,8 +18,8 @@ with
 
 payments as (
     {% if is_incremental() %}
-    {{ latest_version_of(source('social_services', 'sis_erogazioni'), 'id_erogazione',
-                         'select id from _changed_source_ids') }}
+    {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione',
+                      ids='select id from _changed_source_ids') }}
     {% else %}
     {{ latest_version(source('social_services', 'sis_erogazioni'), 'id_erogazione') }}
     {% endif %}
