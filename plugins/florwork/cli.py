@@ -5,7 +5,8 @@ florwork down                    stop the embedded PostgreSQL
 florwork generate --scale S --seed N --through YYYY-MM
                                  fill the source systems with a synthetic population
 florwork load-demo               load the worked example of docs/method.md §5 into the source systems
-florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order
+florwork run --through YYYY-MM   run the DAGs for every month not yet run, in order (one run at a
+                                 time: waits for another, or exits with --no-wait)
 florwork status                  months run, last figures, reconciliation, reports
 florwork budget [--year YYYY]    print the budget table from marts.budget_monthly
 florwork demo                    up + generate the demo scale + run through its last month
@@ -101,7 +102,11 @@ def cmd_run(args, print_table: bool = True, before_month=None) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     results = runner.run(
-        through, progress=lambda line: print(line, flush=True), log_path=log_path, before_month=before_month
+        through,
+        progress=lambda line: print(line, flush=True),
+        log_path=log_path,
+        before_month=before_month,
+        wait=not getattr(args, "no_wait", False),
     )
     if results:
         print(f"Ran {len(results)} month(s) in {sum(r.seconds for r in results):.1f} s")
@@ -265,7 +270,7 @@ def print_programme() -> None:
 
 
 def cmd_status(args) -> int:
-    from florwork import warehouse
+    from florwork import platform_lock, warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
         warehouse.bootstrap_once()
@@ -295,15 +300,18 @@ def cmd_status(args) -> int:
                 f"duplicate {dup:>6}  quarantined {quar:>5}  released {released:>4}  "
                 f"{'OK' if ok or ok is None else 'MISMATCH'}"
             )
-        failed = wh.execute("select count(*) from ops.batches where status = 'failed'").fetchone()[0]
-        rejected = wh.execute("select count(*) from ops.co_files where status = 'rejected'").fetchone()[0]
-        pending = wh.execute(
-            "select count(*) from quarantine.co_rows where is_pending and released_at is null"
-        ).fetchone()[0]
-        print(
-            f"  failed batches: {failed}; rejected CO files: {rejected}; "
-            f"CO notices waiting for their relationship: {pending}"
-        )
+        not_loaded = wh.execute(
+            "select what, source_object, items, reason from ops.not_loaded "
+            "order by what <> 'batch failed', what <> 'file rejected', what, source_object, reason"
+        ).fetchall()
+        print("\nNot loaded (ops.not_loaded; the rows are in quarantine.source_rows and quarantine.co_rows):")
+        if not not_loaded:
+            print("  nothing")
+        for what, name, items, reason in not_loaded:
+            print(f"  {what:<28} {name:<28} {items:>6}  {reason}")
+        holders = platform_lock.holders(wh)
+        if holders:
+            print(f"\nRunning now: {platform_lock.describe(holders)}")
         latest = wh.execute(
             "select programme, month, r_ytd, tier, realised_savings_ytd_eur, expected_savings_ytd_eur, "
             "published_at, run_id "
@@ -396,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
     run = sub.add_parser("run", help="run the pipeline for every month not yet run")
     run.add_argument("--through", required=True, metavar="YYYY-MM")
+    run.add_argument(
+        "--no-wait", action="store_true", help="exit (status 75) instead of waiting when another run holds the platform"
+    )
     run.set_defaults(func=cmd_run)
     airflow = sub.add_parser("airflow", help="run an airflow command with the platform's settings")
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
@@ -418,10 +429,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from florwork.errors import FlorworkError
+    from florwork.errors import FlorworkError, PlatformBusy
 
     try:
         return args.func(args)
+    except PlatformBusy as exc:  # nothing failed: try again later (sysexits' EX_TEMPFAIL)
+        _err(str(exc))
+        return 75
     except FlorworkError as exc:  # the message says what failed and what to do
         return _err(str(exc))
 

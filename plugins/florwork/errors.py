@@ -5,11 +5,19 @@ from __future__ import annotations
 
 
 class FlorworkError(RuntimeError):
-    """Any failure the platform explains itself."""
+    """Any failure the platform explains itself.
+
+    ``retryable`` is False for a failure that would happen again on the same data and
+    settings (a contract drift, a missing setting, a changed key): Airflow fails the
+    task at once with the message instead of retrying it (florwork/pipeline.py)."""
+
+    retryable = True
 
 
 class ConfigError(FlorworkError):
     """A setting is missing or malformed; the message says what to set."""
+
+    retryable = False
 
 
 class DatabaseUnreachable(FlorworkError):
@@ -19,17 +27,33 @@ class DatabaseUnreachable(FlorworkError):
 class KeyChanged(FlorworkError):
     """The pseudonymisation key differs from the one the warehouse was built with."""
 
+    retryable = False
+
 
 class BadMonth(FlorworkError, ValueError):
     """A month given as text is not YYYY-MM."""
+
+    retryable = False
 
 
 class ConcurrentRun(FlorworkError):
     """Another run is loading the same source object."""
 
 
+class PlatformBusy(FlorworkError):
+    """Another run holds the platform; the message says who (process, host, start, month)."""
+
+
 class BatchFailed(FlorworkError):
-    """A batch-level failure: nothing of the batch is loaded; the message says why."""
+    """A batch-level failure: nothing of the batch is loaded; the message says why. The
+    same batch would fail the same way again: not retried."""
+
+    retryable = False
+
+
+class ContractDrift(BatchFailed):
+    """A source table no longer matches its contract: nothing is loaded until the
+    contract and the raw layer are changed deliberately."""
 
 
 class RowError(ValueError):
@@ -55,6 +79,8 @@ class WarehouseNotReady(FlorworkError):
 
 class NoTargets(FlorworkError):
     """budget_targets.csv has no month to run."""
+
+    retryable = False
 
 
 class ReportFailed(FlorworkError):

@@ -6,17 +6,38 @@ returns something small for XCom: counts, a month, a path. No person rows.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, time, timedelta, timezone
 from time import monotonic
 
-from florwork import budget, build_state, config, contracts, months, report, transform, warehouse
-from florwork.errors import SourcesNotLoaded
+from florwork import budget, build_state, config, contracts, months, platform_lock, report, transform, warehouse
+from florwork.errors import FlorworkError, SourcesNotLoaded
 from florwork.extract import co_files, databases
 
 log = logging.getLogger(__name__)
 
 
+def task_entry(function):
+    """A task's function: a failure that would recur on the same data and settings
+    (``FlorworkError.retryable`` False: a contract drift, a missing setting, a changed
+    key) fails the task at once with its message, one line, instead of being retried."""
+
+    @functools.wraps(function)
+    def entry(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except FlorworkError as exc:
+            if exc.retryable:
+                raise
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{type(exc).__name__}: {exc} (not retried: it would fail again)") from exc
+
+    return entry
+
+
+@task_entry
 def extract_table(source: str, table: str, context) -> dict:
     if not config.source_configured(source):
         variable = f"AIRFLOW_CONN_{contracts.conn_id(source).upper()}"
@@ -26,15 +47,18 @@ def extract_table(source: str, table: str, context) -> dict:
             variable,
         )
         return {"source_object": f"{source}.{table}", "skipped": f"{variable} is not set"}
-    return databases.extract_table(source, table, months.extraction_cutoff(context)).as_dict()
+    with platform_lock.shared(f"extract {source}.{table}"):
+        return databases.extract_table(source, table, months.extraction_cutoff(context)).as_dict()
 
 
+@task_entry
 def load_co_files(context) -> dict:
     # Files are named by the day they were produced: at midnight the day just begun has
     # no file yet; at any other instant, today's file may already be there.
     local = months.extraction_cutoff(context).astimezone(months.TZ)
     first_day_not_loaded = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
-    summary = co_files.load_co_files(first_day_not_loaded)
+    with platform_lock.shared("load_co_files"):
+        summary = co_files.load_co_files(first_day_not_loaded)
     if summary["rejected_files"]:
         log.error("REJECTED CO FILES (see quarantine.co_rows and ops.co_files): %s", summary["rejected_files"])
     return summary
@@ -76,8 +100,14 @@ def _log_trigger(context) -> None:
         log.info("this build was started by hand or by `florwork run` (no Asset event)")
 
 
+@task_entry
 def build_warehouse(context) -> dict:
     _log_trigger(context)
+    with platform_lock.shared("transform_warehouse"):  # the sources' cutoff too: read when no run loads
+        return _build_warehouse(context)
+
+
+def _build_warehouse(context) -> dict:
     warehouse.bootstrap_once()
     cutoff = data_cutoff()
     through = months.build_month(context, cutoff)
@@ -140,6 +170,7 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
     return {"build_id": build_id, "outcome": outcome, "seconds": seconds}
 
 
+@task_entry
 def render_programme_pages(context) -> dict:
     """Bologna's page for the month the warehouse was just built through, beside that
     month's budget report (a city without the programme has none)."""
@@ -149,12 +180,13 @@ def render_programme_pages(context) -> dict:
         log.info("ipl is not configured: no page for Insieme per il lavoro")
         return {}
     build = budget.latest_build()
-    with warehouse.in_use():
+    with platform_lock.shared("render_programme_pages", build["through_month"]), warehouse.in_use():
         path = ipl_report.render(build["through_month"])
     log.info("Insieme per il lavoro's page written to %s", path)
     return {"month": build["through_month"].isoformat(), "page": str(path)}
 
 
+@task_entry
 def budget_month_has_target(context) -> bool:
     """The budget run's first step: a month without a budget target has nothing to publish."""
     month = months.budget_month(context)
@@ -171,6 +203,7 @@ def budget_month_has_target(context) -> bool:
     return False
 
 
+@task_entry
 def warehouse_ready(context) -> bool:
     """Sensor: the warehouse has been built with every source loaded through the month's end."""
     month = months.budget_month(context)
@@ -188,10 +221,11 @@ def warehouse_ready(context) -> bool:
     return ready
 
 
+@task_entry
 def publish_budget(context) -> dict:
     month = months.budget_month(context)
     run_id = context["dag_run"].run_id if context.get("dag_run") else None
-    with warehouse.in_use():
+    with platform_lock.shared("publish_budget", month), warehouse.in_use():
         rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
         path = report.render(month)
     log.info("report written to %s", path)

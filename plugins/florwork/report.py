@@ -340,7 +340,16 @@ def gather(month: date) -> dict:
             )
         )
         cutoff = wh.execute("select data_cutoff from ops.warehouse_builds order by build_id desc limit 1").fetchone()[0]
+        not_loaded = _dicts(
+            wh.execute(
+                "select source, what, count(distinct source_object) as objects, sum(items) as items, "
+                "string_agg(distinct source_object, ', ' order by source_object) filter (where what in "
+                "('file rejected', 'batch failed')) as names from ops.not_loaded group by source, what "
+                "order by source, what"
+            )
+        )
     return {
+        "not_loaded": not_loaded,
         "rows": rows,
         "rules": rules,
         "piao": piao,
@@ -416,6 +425,7 @@ def render_html(month: date, data: dict, lang: str) -> str:
         funnel_columns=FUNNEL_COLUMNS,
         runs=data["runs"],
         provenance=list(latest_runs.values()),
+        not_loaded=data["not_loaded"],
         seeds=seeds,
         csv_name=f"budget_{month:%Y-%m}.csv",
         t=lambda key, **values: Markup(text[key]).format(**values),

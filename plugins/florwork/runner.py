@@ -20,7 +20,7 @@ from datetime import date, timezone
 from pathlib import Path
 from typing import Callable
 
-from florwork import airflow_env, budget, config, dag_defaults, months, warehouse
+from florwork import airflow_env, budget, config, dag_defaults, months, platform_lock, warehouse
 from florwork.errors import RunFailed
 
 log = logging.getLogger(__name__)
@@ -154,28 +154,35 @@ def run(
     progress: Callable[[str], None] = print,
     log_path: Path | None = None,
     before_month: Callable[[date], None] | None = None,
+    wait: bool = True,
 ) -> list[MonthResult]:
     """Run every month not yet run up to ``through``; return what ran.
+
+    The run holds the platform lock (florwork/platform_lock.py): while another run or a
+    scheduled task holds it, this one waits, saying who holds it (``wait=False``: raises
+    PlatformBusy with that instead).
 
     With ``log_path``, the DAG runs' own output (Airflow's task logs, dbt's) goes to
     that file and only progress lines are shown. ``before_month`` runs before each
     month (the demo uses it to let the synthetic sources fill up month by month).
     """
-    todo = months_to_run(through)
-    if not todo:
-        progress(f"Nothing to run: every month through {through:%Y-%m} has been run.")
-        return []
-    progress(
-        f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}"
-        + (f" (full log: {log_path})" if log_path else "")
-    )
-    airflow_env.migrate()
-    dags = _load_dags()
-    results = []
-    for month in todo:
-        if before_month is not None:
-            before_month(month)
-        result = run_month(dags, month, progress, log_path)
-        progress(f"{month:%Y-%m} done in {result.seconds:.1f} s")
-        results.append(result)
-    return results
+    with platform_lock.exclusive(wait=wait, progress=progress) as hold:
+        todo = months_to_run(through)  # under the lock: what another run did is done
+        if not todo:
+            progress(f"Nothing to run: every month through {through:%Y-%m} has been run.")
+            return []
+        progress(
+            f"Running {len(todo)} month(s): {todo[0]:%Y-%m} to {todo[-1]:%Y-%m}"
+            + (f" (full log: {log_path})" if log_path else "")
+        )
+        airflow_env.migrate()
+        dags = _load_dags()
+        results = []
+        for month in todo:
+            hold.on_month(month)
+            if before_month is not None:
+                before_month(month)
+            result = run_month(dags, month, progress, log_path)
+            progress(f"{month:%Y-%m} done in {result.seconds:.1f} s")
+            results.append(result)
+        return results

@@ -15,8 +15,13 @@ from florwork.errors import DatabaseUnreachable, KeyChanged
 
 
 def connect(conn_id: str, role: str | None = None, **kwargs) -> psycopg.Connection:
-    """Connect to one of the platform's databases, as ``role`` when given (SET ROLE)."""
+    """Connect to one of the platform's databases, as ``role`` when given (SET ROLE).
+
+    Every session speaks UTF-8, the warehouse's encoding: a source in another encoding
+    converts its text on its server (one in SQL_ASCII converts nothing:
+    extract/databases/landing.py quarantines what is not UTF-8)."""
     uri = config.connection_uri(conn_id)
+    kwargs.setdefault("client_encoding", "UTF8")
     if role:
         kwargs["options"] = f"-c role={role}"
     try:

@@ -12,7 +12,7 @@ LAYERS = [
     ["errors", "sqlfiles", "contract_files", "contracts"],
     ["months", "config"],
     ["warehouse", "embedded", "airflow_env"],
-    ["quality", "extract.batches", "sources"],
+    ["quality", "extract.batches", "sources", "platform_lock"],
     ["extract.databases", "extract.co_files", "generate"],
     ["transform"],
     ["build_state"],

@@ -41,7 +41,8 @@ grant usage on schema ops to florwork_loader, florwork_transformer;
 grant select, insert, update, delete on all tables in schema raw, quarantine to florwork_loader;
 grant select, insert, update on ops.batches, ops.extract_state, ops.co_files, ops.validation_results to florwork_loader;
 grant usage on all sequences in schema raw, quarantine, ops to florwork_loader;
-grant select on ops.batches, ops.extract_state to florwork_transformer;
+grant select on ops.batches, ops.extract_state, ops.not_loaded to florwork_transformer;
+grant select, insert, update, delete on ops.platform_lock_holders to florwork_loader, florwork_transformer;
 
 grant usage on schema raw to florwork_transformer;
 grant select on all tables in schema raw to florwork_transformer;

@@ -82,6 +82,9 @@ create table if not exists quarantine.co_rows (
     released_batch_id bigint references ops.batches,
     released_at       timestamptz
 );
+-- A line PostgreSQL's text cannot hold (a NUL byte) keeps its exact bytes here, and
+-- raw_line shows each NUL as U+FFFD.
+alter table quarantine.co_rows add column if not exists raw_bytes bytea;
 -- The notices waiting for their relationship, by id: each CO run looks its notices up here.
 create index if not exists co_rows_waiting on quarantine.co_rows ((parsed->>'id_comunicazione'))
     where is_pending and released_at is null;
@@ -180,6 +183,45 @@ create table if not exists ops.pipeline_months (
     started_at        timestamptz not null default now(),
     finished_at       timestamptz,
     message           text
+);
+
+-- What the platform could not load, one row per kind, object and reason: a rejected CO
+-- file, a source object whose latest batch failed, quarantined lines and rows, notices
+-- waiting for their relationship. `florwork status` and the monthly report read it;
+-- the rows themselves are in quarantine (personal data: this view has none).
+create or replace view ops.not_loaded as
+select 'co' as source, file_name as source_object, 'file rejected' as what, 1::bigint as items,
+       message as reason, processed_at as last_seen
+from ops.co_files where status = 'rejected'
+union all
+select b.source, b.source_object, 'batch failed', 1, b.message, b.finished_at
+from ops.batches b
+where b.status = 'failed'
+  and b.batch_id = (select max(l.batch_id) from ops.batches l
+                    where l.source_object = b.source_object and l.status in ('done', 'failed'))
+union all
+select 'co', file_name, case when is_pending then 'waiting for its relationship' else 'line quarantined' end,
+       count(*), reason, max(quarantined_at)
+from quarantine.co_rows
+where line_number is not null and released_at is null
+group by file_name, is_pending, reason
+union all
+select b.source, q.source_object, 'row quarantined', count(*), r.reason, max(q.quarantined_at)
+from quarantine.source_rows q
+join ops.batches b using (batch_id)
+cross join lateral unnest(q.reasons) r (reason)
+group by b.source, q.source_object, r.reason;
+
+-- Who holds the platform lock (plugins/florwork/platform_lock.py): a row per session
+-- holding it; a row whose session has ended is a crashed holder's and is ignored.
+create table if not exists ops.platform_lock_holders (
+    backend_pid       integer primary key,    -- the holding session (pg_stat_activity.pid)
+    mode              text not null,          -- 'exclusive' (florwork run) | 'shared' (a scheduled task)
+    host              text not null,
+    process_id        integer not null,
+    started_at        timestamptz not null,
+    month             date,
+    command           text
 );
 
 -- Pseudonymisation (docs/method.md §6): person_key = HMAC-SHA256(key, upper(trim(cf))).

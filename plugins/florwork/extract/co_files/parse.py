@@ -121,6 +121,14 @@ def decode_line(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+def storable(raw_text: str | None) -> tuple[str | None, bytes | None]:
+    """A bad line as quarantine keeps it: its text, with each NUL (which PostgreSQL's text
+    cannot hold) shown as U+FFFD, and then its exact bytes as well (None when the text is exact)."""
+    if raw_text is None or "\x00" not in raw_text:
+        return raw_text, None
+    return raw_text.replace("\x00", "\ufffd"), raw_text.encode("latin-1")
+
+
 def split_fields(text: str) -> list[str]:
     """The fields of one line (``;``, ``"`` quoting with doubled quotes, strict)."""
     if '"' in text or "\r" in text or not text:

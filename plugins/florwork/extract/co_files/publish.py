@@ -11,7 +11,7 @@ from florwork import quality, sqlfiles
 from florwork.extract import batches
 from florwork.extract.co_files.classify import WORK_MEM, classify
 from florwork.extract.co_files.land import Delivery
-from florwork.extract.co_files.parse import COLUMNS, file_date
+from florwork.extract.co_files.parse import COLUMNS, file_date, storable
 
 _SQL = __package__
 _COLUMNS = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
@@ -28,11 +28,11 @@ def publish(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
             if d.result.status == "loaded":  # a rejected file's line counts no row
                 d.result.rows_quarantined += len(d.bad)
         with wh.cursor().copy(
-            "copy quarantine.co_rows (batch_id, file_name, line_number, raw_line, reason) from stdin"
+            "copy quarantine.co_rows (batch_id, file_name, line_number, raw_line, raw_bytes, reason) from stdin"
         ) as cp:
             for d in files:
                 for line, raw_line, reason in d.bad:
-                    cp.write_row([d.batch_id, d.path.name, line, raw_line, reason])
+                    cp.write_row([d.batch_id, d.path.name, line, *storable(raw_line), reason])
         wh.execute(sqlfiles.query(_SQL, "quarantine_rows.sql"))
         wh.execute(
             sqlfiles.query(

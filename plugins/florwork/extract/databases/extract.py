@@ -57,7 +57,7 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
             try:
                 check_source_schema(src, table)
                 with wh.transaction():
-                    received = stream(src, wh, table, from_mark, cutoff, batch_id, landing, freeze=first)
+                    received, unstorable = stream(src, wh, table, from_mark, cutoff, batch_id, landing, freeze=first)
                     flag_invalid_cfs(wh, table, batch_id, landing)
                 batches.fault_point("after_landing")
                 index = IndexBuild(table, batch_id) if first else None
@@ -69,6 +69,7 @@ def extract_table(source: str, name: str, cutoff: datetime) -> BatchResult:
                         key_column="_landing_row_id",
                         rows=received,
                     )
+                    unstorable.record(wh, landing, landing_name(table, first), batch_id)
                 finally:
                     if index is not None:
                         index.join()

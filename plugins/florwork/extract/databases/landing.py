@@ -8,7 +8,9 @@ personal data.
 
 from __future__ import annotations
 
+import codecs
 import logging
+from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
@@ -104,9 +106,75 @@ def truncated_here(wh: psycopg.Connection, landing: sql.Identifier) -> bool:
     return True
 
 
-def stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier, freeze: bool = False) -> int:
-    """Stream the rows changed in the interval into the landing table; return how many
-    (``freeze``: inside a transaction, on a landing table that was empty)."""
+def _escape_undecodable(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8, as the text ``\\xNN`` in COPY's text format (a backslash
+    doubled: COPY would read ``\\xNN`` back as the byte)."""
+    return "".join(f"\\\\x{b:02x}" for b in error.object[error.start : error.end]), error.end
+
+
+codecs.register_error("florwork_copy_escape", _escape_undecodable)
+
+
+@dataclass
+class Unstorable:
+    """The rows of a batch whose text the warehouse cannot store (bytes that are not UTF-8,
+    from a source whose encoding is SQL_ASCII), landed with those bytes escaped as text and
+    then quarantined with the reason: checksum -> reason."""
+
+    rows: dict[str, str] = field(default_factory=dict)
+
+    def storable(self, block: bytes, columns: list[str]) -> bytes:
+        """The block (whole COPY text rows) with each undecodable row's bad bytes escaped."""
+        try:
+            block.decode("utf-8")
+            return block
+        except UnicodeDecodeError:
+            pass
+        lines = block.split(b"\n")
+        for i, line in enumerate(lines):
+            try:
+                line.decode("utf-8")
+                continue
+            except UnicodeDecodeError:
+                pass
+            fields = line.split(b"\t")
+            bad = [name for name, value in zip(columns, fields) if not _is_utf8(value)]
+            self.rows[fields[-2].decode("ascii")] = (
+                f"{', '.join(bad)} holds bytes that are not UTF-8 text (the source's encoding is SQL_ASCII): "
+                "the warehouse cannot store them as text"
+            )
+            lines[i] = line.decode("utf-8", "florwork_copy_escape").encode("utf-8")
+        return b"\n".join(lines)
+
+    def record(self, wh: psycopg.Connection, landing: sql.Identifier, relation: str, batch_id: int) -> None:
+        """Add the rows to the batch's landing failures (after GX's validation wrote its own)."""
+        if self.rows:
+            wh.execute(
+                sql.SQL(
+                    "insert into raw.landing_failures (relation, row_id, position, reason) "
+                    "select %s, l._landing_row_id, -1, u.reason from {} l "
+                    "join unnest(%s::text[], %s::text[]) u (checksum, reason) on u.checksum = l._row_checksum "
+                    "where l._batch_id = %s"
+                ).format(landing),
+                (relation, list(self.rows), list(self.rows.values()), batch_id),
+            )
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def stream(
+    src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier, freeze: bool = False
+) -> tuple[int, Unstorable]:
+    """Stream the rows changed in the interval into the landing table; return how many,
+    and those whose text cannot be stored (``freeze``: inside a transaction, on a landing
+    table that was empty). Only a SQL_ASCII source can send bytes that are not UTF-8:
+    every other encoding is converted by its server, and its blocks are not looked at."""
     cols = sql.SQL(", ").join(map(sql.Identifier, table.column_names))
     where = sql.SQL("aggiornato_il < {}").format(sql.Literal(cutoff))
     if from_mark is not None:
@@ -125,10 +193,19 @@ def stream(src, wh, table, from_mark, cutoff, batch_id, landing: sql.Identifier,
         # Rows written frozen, hint bits set: the validation's scan and the index build
         # do not rewrite every page after the load.
         target += sql.SQL(" with (freeze)")
-    with wh.cursor().copy(target) as into:
-        for block in copy_out_blocks(src, query):
-            into.write(block)
-    return into.cursor.rowcount
+    unstorable = Unstorable()
+    check = src.info.parameter_status("server_encoding") == "SQL_ASCII"
+    columns = table.column_names
+    if check:  # its server would refuse to convert them to UTF-8: receive its bytes as they are
+        src.execute("set client_encoding to 'SQL_ASCII'")
+    try:
+        with wh.cursor().copy(target) as into:
+            for block in copy_out_blocks(src, query):
+                into.write(unstorable.storable(bytes(block), columns) if check else block)
+    finally:
+        if check:
+            src.execute("set client_encoding to 'UTF8'")
+    return into.cursor.rowcount, unstorable
 
 
 def flag_invalid_cfs(

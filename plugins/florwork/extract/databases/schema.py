@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 
 from florwork import contracts
-from florwork.errors import BatchFailed
+from florwork.errors import ContractDrift
 
 # Postgres' information_schema names for the contracts' types.
 _TYPE_NAMES = {
@@ -34,7 +34,7 @@ def _expected_type(coltype: str) -> str:
 def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -> None:
     """Fail the batch, saying what changed, when the source table differs from its contract."""
     if src.info.server_version < 140000:  # the row checksum's hash_record_extended
-        raise BatchFailed(
+        raise ContractDrift(
             f"the source database of {table.qualified} runs PostgreSQL {src.info.server_version // 10000}: "
             "the extraction needs PostgreSQL 14 or later"
         )
@@ -45,7 +45,7 @@ def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -
         ).fetchall()
     )
     if not actual:
-        raise BatchFailed(f"source table {table.qualified} does not exist")
+        raise ContractDrift(f"source table {table.qualified} does not exist")
     expected = {c.name: _expected_type(c.type) for c in table.columns}
     changes = [f"column {c} removed" for c in expected if c not in actual]
     changes += [f"column {c} added" for c in actual if c not in expected]
@@ -55,7 +55,7 @@ def check_source_schema(src: psycopg.Connection, table: contracts.SourceTable) -
         if c in actual and actual[c] != expected[c]
     ]
     if changes:
-        raise BatchFailed(
+        raise ContractDrift(
             f"source table {table.qualified} no longer matches its contract: "
             + "; ".join(changes)
             + ". Nothing was loaded; update the contract and the raw layer deliberately."
