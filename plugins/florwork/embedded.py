@@ -52,12 +52,17 @@ def _running_port() -> int | None:
 
     info = PostmasterInfo.read_from_pgdata(_pgdata())
     if info is not None and info.is_running() and info.status == "ready":
-        return info.port
+        # A killed server that nobody reaped (a container whose PID 1 reaps no children) is a zombie.
+        if info.process.status() != "zombie":
+            return info.port
     return None
 
 
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As PostgreSQL binds: a port whose last connections wait in TIME_WAIT (a server just
+        # stopped) is free, and a restarted server keeps the port every connection names.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:

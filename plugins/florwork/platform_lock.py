@@ -33,7 +33,11 @@ HELD_BY = "FLORWORK_PLATFORM_LOCK_PID"
 
 
 def _command() -> str:
-    return " ".join(["florwork" if sys.argv and sys.argv[0].endswith("florwork") else sys.argv[0], *sys.argv[1:]])[:200]
+    """This process's command line, as the user typed it (``florwork ...``)."""
+    program = sys.argv[0] if sys.argv else "python"
+    if program.endswith(("florwork", "florwork/cli.py")):
+        program = "florwork"
+    return " ".join([program, *sys.argv[1:]])[:200]
 
 
 def holders(conn: psycopg.Connection) -> list[dict]:
@@ -92,7 +96,11 @@ def exclusive(wait: bool = True, progress: Callable[[str], None] = print, poll_s
         conn.execute("set application_name = 'florwork run'")
         said = None
         while not conn.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK,)).fetchone()[0]:
-            message = describe(holders(conn))
+            found = holders(conn)
+            if not found and said is None:  # the holder has just taken it: it says who in a moment
+                time.sleep(0.5)
+                found = holders(conn)
+            message = describe(found)
             if not wait:
                 raise PlatformBusy(
                     f"the platform is busy: {message}. Try again when it ends (or wait without --no-wait)."

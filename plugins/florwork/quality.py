@@ -284,7 +284,9 @@ def _describe(result) -> tuple[str, str]:
     return meta.get("level", "row"), reason
 
 
-def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], key_column: str, rows: int) -> int:
+def validate_landing(
+    suite_name: str, relation: str, batch_id: int | list[int], key_column: str, rows: int, whole: bool = True
+) -> int:
     """Validate the ``rows`` rows landed in ``relation`` for the batch(es); return the
     number of failing rows. The caller emptied the landing table under its lock before
     landing them, so it holds these batches alone.
@@ -295,7 +297,9 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
     id list travels through Python however bad the batch. (GX's own
     ``unexpected_index_list`` stops at ``partial_unexpected_count`` rows, 20 by default:
     relying on it loaded the 21st bad row.) Raises ``BatchFailed`` on a batch-level
-    failure, when most rows fail, or when the failing rows found differ from GX's count.
+    failure, when most rows fail, or when the failing rows found differ from GX's count
+    (``whole=False``: the landing holds several deliveries, each judged by the caller, so
+    most rows failing is not a reason to reject them all).
     """
     batch_ids = batch_id if isinstance(batch_id, list) else [batch_id]
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
@@ -344,7 +348,7 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
         ).fetchone()[0]
         if failing:  # the loaders join the failures to the landing: plan that on what is there now
             wh.execute("analyze raw.landing_failures")
-        broken = rows >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * rows
+        broken = whole and looks_broken(failing, rows)
         common = (
             [
                 r[0]
@@ -367,6 +371,11 @@ def validate_landing(suite_name: str, relation: str, batch_id: int | list[int], 
             f"broken, so nothing was loaded. Most common reasons: " + ", ".join(common)
         )
     return failing
+
+
+def looks_broken(failing: int, rows: int) -> bool:
+    """Most of a delivery fails validation: it is rejected whole rather than loaded in part."""
+    return rows >= MIN_ROWS_FOR_FRACTION and failing > MAX_BAD_FRACTION * rows
 
 
 _PY_DATETIME = re.compile(r"datetime\.(datetime|date)\((\d+(?:, \d+)*)\)")

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -73,6 +73,18 @@ def _load_dags() -> dict:
     return bag.dags
 
 
+def _failed_batches(since: datetime) -> list[str]:
+    """The batches that failed since ``since``, each as "object: why" (the cause, in one
+    line, of an extraction that failed: a contract drift, a rejected batch)."""
+    with warehouse.connect("warehouse", autocommit=True) as wh:
+        rows = wh.execute(
+            "select source_object, message from ops.batches where status = 'failed' and finished_at >= %s "
+            "order by batch_id",
+            (since,),
+        ).fetchall()
+    return [f"{name}: {(message or '').splitlines()[0] if message else 'no message'}" for name, message in rows]
+
+
 def _failed_tasks(dag_run) -> str:
     """The tasks that failed (those only skipped because of them are left out, like the
     watcher, which only marks the run failed)."""
@@ -126,6 +138,7 @@ def run_month(dags: dict, month: date, progress: Callable[[str], None], log_path
     logical_date = months.month_cutoff(month).astimezone(timezone.utc)
     for dag_id in DAG_ORDER:
         t0 = time.monotonic()
+        dag_started = datetime.now(timezone.utc)
         progress(f"  {month:%Y-%m}  {dag_id} ...")
         try:
             with _output_to(log_path):
@@ -136,11 +149,11 @@ def run_month(dags: dict, month: date, progress: Callable[[str], None], log_path
         timings[dag_id] = time.monotonic() - t0
         if dag_run is None or dag_run.state != DagRunState.SUCCESS:
             detail = _failed_tasks(dag_run) if dag_run is not None else "no run"
-            message = f"{dag_id} failed: {detail}"
+            message = f"{dag_id} failed: {detail}" + "".join(f"\n  {cause}" for cause in _failed_batches(dag_started))
             _set_month(month, "failed", message)
             where = f"the end of {log_path}" if log_path else "the task log above"
             raise RunFailed(
-                f"{month:%Y-%m}: {message}. {where.capitalize()} says why; fix it and run "
+                f"{month:%Y-%m}: {message}\n{where.capitalize()} says more; fix it and run "
                 f"`florwork run --through {month:%Y-%m}` again (finished work is not repeated)."
                 + (f"\n--- last lines of the log ---\n{_tail(log_path)}" if log_path else "")
             )

@@ -85,9 +85,15 @@ def test_poison_files_stop_nothing(platform):
     write(folder, "CO_20250203.csv", [row("G1"), row("G2", cf=OTHER_CF)])
     bad_files, bad_lines = poison_folder(folder)
     write(folder, "CO_20250209.csv", [row("G3")])
+    # most lines fail validation (not parsing): rejected whole; one delivery's failures
+    # no longer count against the run's other files
+    write(folder, "CO_20250210.csv", [row(f"B{i}", cf="RSSMRA80A01H501X") for i in range(25)] + [row("B99")])
     summary = co_files.load_co_files()
     assert summary["loaded"] == 3
-    assert {r.split(": ")[0] for r in summary["rejected_files"]} == set(bad_files)
+    broken = "CO_20250210.csv: 25 of 26 lines fail: the delivery looks broken, so nothing of it was loaded. "
+    assert broken + "Most common reasons: codice fiscale fails its check character" in summary["rejected_files"]
+    assert {r.split(": ")[0] for r in summary["rejected_files"]} == {*bad_files, "CO_20250210.csv"}
+    assert query("warehouse", "select count(*) from raw.co_notices where id_comunicazione like 'B%%'") == [(0,)]
     assert_accounted_for(bad_files, bad_lines)
     assert co_files.load_co_files()["files"] == 0
 
@@ -121,3 +127,47 @@ def test_text_the_warehouse_cannot_store_is_quarantined(platform):
         (1, "ok"),
         (3, "also ok"),
     ]
+
+
+def test_mutated_real_files_through_the_landing(platform):
+    """Real CO files with random edits (tests/unit/test_co_parser_properties.py) through the
+    whole loader: no exception escapes, and every file is registered with every line
+    accounted for: received = loaded + duplicate + quarantined, quarantined lines kept."""
+    import itertools
+
+    from co_mutations import EDITS, REAL_FILES, mutated
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    folder = platform.co_landing_dir() / "co"
+    numbers = itertools.count(2)
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(REAL_FILES), EDITS), min_size=1, max_size=3))
+    def load(files):
+        names = []
+        for original, edits in files:
+            names.append(f"CO_20250301_{next(numbers)}.csv")
+            (folder / names[-1]).write_bytes(mutated(original, edits))
+        co_files.load_co_files()
+        registry = query(
+            "warehouse",
+            "select f.file_name, f.status, f.rows_read, f.rows_loaded + f.rows_duplicate + f.rows_quarantined, "
+            "(select count(*) from quarantine.co_rows q where q.file_name = f.file_name "
+            "and q.line_number is not null), "
+            "f.rows_quarantined, f.message from ops.co_files f where f.file_name = any(%s)",
+            (names,),
+        )
+        assert sorted(r[0] for r in registry) == sorted(names)
+        for name, status, read, accounted, kept, quarantined, message in registry:
+            assert status in ("loaded", "duplicate_content", "rejected"), name
+            if status == "loaded":
+                assert read == accounted and kept == quarantined, (name, read, accounted, kept, quarantined)
+            elif status == "rejected":
+                assert message and query(
+                    "warehouse",
+                    "select count(*) from quarantine.co_rows where file_name = %s and line_number is null",
+                    (name,),
+                ) == [(1,)]
+
+    load()

@@ -11,7 +11,7 @@ import psycopg
 
 from florwork import config, quality, sqlfiles, warehouse
 from florwork.extract import batches
-from florwork.extract.co_files.land import Delivery, land_beside_gx
+from florwork.extract.co_files.land import Delivery, FileResult, land_beside_gx
 from florwork.extract.co_files.parse import file_date, sort_key
 from florwork.extract.co_files.publish import publish, release_pending
 from florwork.months import TZ as CUTOFF_TZ
@@ -43,6 +43,40 @@ def open_batches(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
         )
     for d in deliveries:
         d.batch_id = ids.get(d.path.name)
+
+
+def reject_broken(wh: psycopg.Connection, deliveries: list[Delivery]) -> None:
+    """Reject whole each file most of whose lines fail (unparseable or failing validation,
+    quality.looks_broken): its landed rows are dropped, and the file is registered as
+    rejected with the most common reasons. The run's other files load."""
+    relation = "raw.landing_co_notices"
+    counts = wh.execute(
+        "select l._file_name, count(*) filter (where exists (select from raw.landing_failures f "
+        "where f.relation = %s and f.row_id = l._landing_row_id)) from raw.landing_co_notices l group by 1",
+        (relation,),
+    ).fetchall()
+    by_name = {d.path.name: d for d in deliveries}
+    for name, failing in counts:
+        d = by_name[name]
+        bad = failing + len(d.bad)
+        if not quality.looks_broken(bad, d.result.rows_read):
+            continue
+        common = [
+            r[0]
+            for r in wh.execute(
+                "select f.reason from raw.landing_co_notices l join raw.landing_failures f on f.relation = %s "
+                "and f.row_id = l._landing_row_id where l._file_name = %s group by f.reason "
+                "order by count(*) desc, f.reason limit 3",
+                (relation, name),
+            )
+        ]
+        message = (
+            f"{bad} of {d.result.rows_read} lines fail: the delivery looks broken, so nothing of it was loaded. "
+            f"Most common reasons: {', '.join(common + [r for _, _, r in d.bad][: 3 - len(common)])}"
+        )
+        wh.execute("delete from raw.landing_co_notices where _file_name = %s", (name,))
+        d.result = FileResult(name, "rejected", message=message)
+        d.bad = [(None, None, f"file rejected: {message}")]
 
 
 def load_co_files(cutoff: date | None = None) -> dict:
@@ -87,7 +121,9 @@ def load_co_files(cutoff: date | None = None) -> dict:
                         [d.batch_id for d in deliveries if d.batch_id],
                         key_column="_landing_row_id",
                         rows=landed,
+                        whole=False,
                     )
+                    reject_broken(wh, deliveries)
                 if deliveries:
                     publish(wh, deliveries)
             except Exception as exc:
