@@ -26,6 +26,7 @@ from florwork import dag_defaults, pipeline
     catchup=False,
     max_active_runs=1,
     default_args=dag_defaults.default_args(),
+    params=dag_defaults.month_params(),
     tags=["florwork", "extract", "ipl", "bologna"],
     doc_md=__doc__,
 )

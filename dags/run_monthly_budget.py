@@ -28,6 +28,7 @@ from florwork import assets, dag_defaults, pipeline
     catchup=True,
     max_active_runs=1,
     default_args=dag_defaults.default_args(),
+    params=dag_defaults.month_params(),
     tags=["florwork", "budget"],
     doc_md=__doc__,
 )

@@ -32,7 +32,9 @@ from florwork import assets, dag_defaults, pipeline
     max_active_runs=1,
     default_args={**dag_defaults.default_args(), "retries": 1},
     tags=["florwork", "transform", "dbt"],
-    params={"force": Param(False, type="boolean", description="run dbt even if the inputs have not changed")},
+    params=dag_defaults.month_params(
+        force=Param(False, type="boolean", description="run dbt even if the inputs have not changed")
+    ),
     doc_md=__doc__,
 )
 def transform_warehouse():

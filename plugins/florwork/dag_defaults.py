@@ -30,6 +30,26 @@ def default_args() -> dict:
     }
 
 
+def month_params(**others) -> dict:
+    """The DAG's ``month`` Param (``YYYY-MM``, empty: the month the schedule gives), shown
+    and validated by the trigger form, as `florwork run` passes it (florwork/months.py)."""
+    from airflow.sdk import Param
+
+    from florwork.months import MONTH_PATTERN
+
+    return {
+        "month": Param(
+            None,
+            type=["null", "string"],
+            pattern=MONTH_PATTERN,
+            title="Month (YYYY-MM)",
+            description="Run for this month instead of the one the schedule gives: its data up to the "
+            "month's end (midnight, Europe/Rome). Empty for a scheduled run.",
+        ),
+        **others,
+    }
+
+
 def budget_start_date() -> datetime:
     """When the budget DAG's first run is due: midnight after the first budget month
     (``FLORWORK_START_MONTH``, else the first month of ``budget_targets.csv``), so that a

@@ -68,12 +68,18 @@ def month_of(instant: datetime) -> date:
     return date(local.year, local.month, 1)
 
 
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
 def conf_month(context) -> date | None:
-    """The month a run was given in its conf (``{"month": "YYYY-MM"}``: `florwork run`, or
-    an operator re-running a month by hand), else None."""
+    """The month a run was given: its ``month`` Param (the trigger form, validated against
+    MONTH_PATTERN) or its conf (``{"month": "YYYY-MM"}``: `florwork run`, an operator
+    re-running a month by hand, which Airflow also copies into the Param), else None."""
+    params = context.get("params") or {}
     dag_run = context.get("dag_run")
     conf = (dag_run.conf or {}) if dag_run is not None else {}
-    return parse_month(conf["month"]) if conf.get("month") else None
+    value = params.get("month") or conf.get("month")
+    return parse_month(value) if value else None
 
 
 def _run_instant(context) -> datetime:

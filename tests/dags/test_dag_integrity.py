@@ -51,6 +51,17 @@ def test_house_rules(dagbag, dag_id):
         )
 
 
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_the_month_is_a_validated_param(dagbag, dag_id):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    month = dagbag.get_dag(dag_id).params.get_param("month")
+    assert month.resolve("2025-03") == "2025-03" and month.resolve(None) is None
+    for wrong in ("2025-13", "2025-3", "March"):
+        with pytest.raises(ParamValidationError):
+            month.resolve(wrong)
+
+
 EXTRACTIONS = list(dag_defaults.EXTRACTION_DAGS.values())
 
 

@@ -71,6 +71,15 @@ def test_a_manual_run_without_conf_uses_its_logical_date():
     )
 
 
+def test_the_month_param_is_read_as_the_conf_month():
+    run = SimpleNamespace(conf={}, run_after=datetime(2025, 5, 20, tzinfo=timezone.utc))
+    assert months.budget_month({"params": {"month": "2025-03"}, "dag_run": run}) == M("2025-03")
+    assert months.extraction_cutoff({"params": {"month": "2025-03"}, "dag_run": run}) == months.month_cutoff(
+        M("2025-03")
+    )
+    assert months.budget_month({"params": {"month": None}, "dag_run": run, "logical_date": None}) == M("2025-04")
+
+
 def test_a_conf_month_overrides_and_is_checked():
     with pytest.raises(months.BadMonth):
         months.budget_month({"dag_run": SimpleNamespace(conf={"month": "2025-13"}, run_after=None)})
