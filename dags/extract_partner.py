@@ -23,6 +23,7 @@ from florwork import dag_defaults, pipeline
     start_date=dag_defaults.START_DATE,
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=dag_defaults.dagrun_timeout(),
     default_args=dag_defaults.default_args(),
     params=dag_defaults.month_params(),
     tags=["florwork", "extract", "partner"],

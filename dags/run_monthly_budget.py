@@ -16,6 +16,8 @@ a month run again with the same figures adds nothing; with changed figures it ad
 row that supersedes the previous one.
 """
 
+from datetime import timedelta
+
 from airflow.sdk import dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 from florwork import assets, dag_defaults, pipeline
@@ -27,8 +29,12 @@ from florwork import assets, dag_defaults, pipeline
     start_date=dag_defaults.budget_start_date(),
     catchup=True,
     max_active_runs=1,
+    dagrun_timeout=dag_defaults.dagrun_timeout(),
     default_args=dag_defaults.default_args(),
     params=dag_defaults.month_params(),
+    # The budget office needs the month's figures by FLORWORK_BUDGET_DEADLINE (default the
+    # 3rd at 09:00): past it, the data team is alerted (florwork/alerts.py).
+    deadline=dag_defaults.budget_deadline(),
     tags=["florwork", "budget"],
     doc_md=__doc__,
 )
@@ -40,7 +46,11 @@ def run_monthly_budget():
     # Poke mode: a reschedule-mode sensor can be failed by the scheduler when a poke's
     # result arrives after the next poke was queued (apache/airflow#71172, Airflow 3.3).
     @task.sensor(
-        task_id="wait_for_warehouse", poke_interval=dag_defaults.sensor_poke_seconds(), timeout=6 * 3600, mode="poke"
+        task_id="wait_for_warehouse",
+        poke_interval=dag_defaults.sensor_poke_seconds(),
+        timeout=6 * 3600,
+        execution_timeout=timedelta(hours=6, minutes=10),  # its own timeout decides
+        mode="poke",
     )
     def wait(**context) -> bool:
         return pipeline.warehouse_ready(context)

@@ -30,6 +30,7 @@ from florwork import assets, dag_defaults, pipeline
     start_date=dag_defaults.START_DATE,
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=dag_defaults.dagrun_timeout(),
     default_args={**dag_defaults.default_args(), "retries": 1},
     tags=["florwork", "transform", "dbt"],
     params=dag_defaults.month_params(

@@ -309,6 +309,22 @@ def cmd_status(args) -> int:
             print("  nothing")
         for what, name, items, reason in not_loaded:
             print(f"  {what:<28} {name:<28} {items:>6}  {reason}")
+        fresh = wh.execute(
+            "select distinct on (source) source, checked_at, latest_change, lag_hours, warn_after_hours, "
+            "error_after_hours, status from ops.source_freshness order by source, checked_at desc"
+        ).fetchall()
+        print("\nSource freshness at the latest build (ops.source_freshness; thresholds: FLORWORK_FRESHNESS):")
+        if not fresh:
+            print("  not checked yet")
+        for source, _, latest, lag, warn, error, status in fresh:
+            limits = (
+                f"warn {warn / 24:g} d, stop {error / 24:g} d"
+                if warn and error
+                else (f"warn {warn / 24:g} d" if warn else f"stop {error / 24:g} d" if error else "no thresholds")
+            )
+            age = f"{float(lag) / 24:.1f} days before the cutoff" if lag is not None else "nothing delivered yet"
+            when = f"{latest.astimezone(months.TZ):%Y-%m-%d %H:%M}" if latest else "-"
+            print(f"  {source:<8} {status:<11} latest change {when}, {age} ({limits})")
         holders = platform_lock.holders(wh)
         if holders:
             print(f"\nRunning now: {platform_lock.describe(holders)}")

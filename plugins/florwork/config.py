@@ -240,3 +240,31 @@ def component_role(component: str) -> str | None:
     if value and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
         raise ConfigError(f"FLORWORK_{component.upper()}_ROLE={value!r} is not a plain PostgreSQL role name")
     return value or None
+
+
+FRESHNESS_SETTING = "FLORWORK_FRESHNESS"
+
+
+def freshness_thresholds() -> dict[str, dict[str, float]]:
+    """Per source (``sis``, ``partner``, ``ipl``, ``co``), after how many hours without a
+    change its freshness warns and stops the build: ``FLORWORK_FRESHNESS``, JSON such as
+    ``{"co": {"warn_after_hours": 72, "error_after_hours": 240}}``. A source left out is
+    measured and shown, not judged (florwork/freshness.py)."""
+    value = os.environ.get(FRESHNESS_SETTING)
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ConfigError(f"{FRESHNESS_SETTING} is not JSON: {exc}") from None
+    known = {*contracts.DATABASE_SOURCES, "co"}
+    keys = {"warn_after_hours", "error_after_hours"}
+    if not isinstance(parsed, dict) or not set(parsed) <= known:
+        raise ConfigError(f"{FRESHNESS_SETTING} names sources outside {sorted(known)}: {sorted(set(parsed) - known)}")
+    for source, limits in parsed.items():
+        if not isinstance(limits, dict) or not set(limits) <= keys:
+            raise ConfigError(f"{FRESHNESS_SETTING}: {source} takes only {sorted(keys)}")
+        for name, hours in limits.items():
+            if not isinstance(hours, (int, float)) or hours <= 0:
+                raise ConfigError(f"{FRESHNESS_SETTING}: {source}.{name} must be a positive number of hours")
+    return parsed

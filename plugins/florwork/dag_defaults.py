@@ -20,6 +20,12 @@ EXTRACTION_DAGS = {
 
 
 def default_args() -> dict:
+    """Every task: retries with backoff (a failure that would recur is not retried:
+    pipeline.task_entry), a time limit (``FLORWORK_TASK_TIMEOUT_MINUTES``, default 180: a
+    hung source query does not hold a slot for ever) and an alert when it fails
+    (florwork/alerts.py)."""
+    from florwork import alerts
+
     delay = float(os.environ.get("FLORWORK_RETRY_DELAY_SECONDS", "60"))
     return {
         "owner": "florwork-data",
@@ -27,7 +33,14 @@ def default_args() -> dict:
         "retry_delay": timedelta(seconds=delay),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
+        "execution_timeout": timedelta(minutes=float(os.environ.get("FLORWORK_TASK_TIMEOUT_MINUTES", "180"))),
+        "on_failure_callback": alerts.on_task_failure,
     }
+
+
+def dagrun_timeout() -> timedelta:
+    """A DAG run's time limit (``FLORWORK_RUN_TIMEOUT_HOURS``, default 12)."""
+    return timedelta(hours=float(os.environ.get("FLORWORK_RUN_TIMEOUT_HOURS", "12")))
 
 
 def month_params(**others) -> dict:
@@ -48,6 +61,28 @@ def month_params(**others) -> dict:
         ),
         **others,
     }
+
+
+# Set by `florwork run` (florwork/runner.py) before it loads the DAGs to run them with dag.test().
+IN_PROCESS = "FLORWORK_DAGS_IN_PROCESS"
+
+
+def budget_deadline():
+    """run_monthly_budget's deadline alert (alerts.budget_deadline, alerts.budget_run_late),
+    for the scheduler. Left out of DAGs loaded by `florwork run`: Airflow 3.3's dag.test()
+    fails on a DAG with a deadline (apache/airflow#73428), and a run by hand has no
+    deadline to keep."""
+    if os.environ.get(IN_PROCESS) == "1":
+        return None
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    from florwork import alerts
+
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=alerts.budget_deadline(),
+        callback=AsyncCallback(alerts.budget_run_late),
+    )
 
 
 def budget_start_date() -> datetime:
@@ -108,7 +143,7 @@ def close_extraction(source: str, loads: list, build_docs) -> None:
         context["outlet_events"][asset].extra = {"cutoff": cutoff}
         return cutoff
 
-    @task(task_id="watcher", trigger_rule="one_failed", retries=0)
+    @task(task_id="watcher", trigger_rule="one_failed", retries=0, on_failure_callback=None)  # the failed load alerts
     def watcher():
         raise RuntimeError("an upstream task failed: see its log; this task only marks the run as failed")
 

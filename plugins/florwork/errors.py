@@ -69,6 +69,13 @@ class SourcesNotLoaded(FlorworkError):
     """The warehouse cannot be built for a month its sources are not loaded through."""
 
 
+class SourceStale(FlorworkError):
+    """A source's latest change is older than its error threshold at the build's cutoff:
+    the build stops rather than publish a month on stale data."""
+
+    retryable = False
+
+
 class DbtFailed(FlorworkError):
     """dbt returned an error (its log names the model or test)."""
 

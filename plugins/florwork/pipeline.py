@@ -11,7 +11,19 @@ import logging
 from datetime import datetime, time, timedelta, timezone
 from time import monotonic
 
-from florwork import budget, build_state, config, contracts, months, platform_lock, report, transform, warehouse
+from florwork import (
+    alerts,
+    budget,
+    build_state,
+    config,
+    contracts,
+    freshness,
+    months,
+    platform_lock,
+    report,
+    transform,
+    warehouse,
+)
 from florwork.errors import FlorworkError, SourcesNotLoaded
 from florwork.extract import co_files, databases
 
@@ -121,6 +133,12 @@ def _build_warehouse(context) -> dict:
         f"{through:%Y-%m}",
         cutoff.astimezone(months.TZ).isoformat(),
     )
+    with warehouse.connect("warehouse", role=config.component_role("transformer"), autocommit=True) as wh:
+        found = freshness.check(wh, cutoff)  # past an error threshold: raises, and the task's failure alerts
+    for f in found:
+        log.info("source freshness: %s (%s)", f.describe(), f.status)
+    if any(f.status == "warn" for f in found):
+        alerts.source_stale(context, [f for f in found if f.status == "warn"])
     params = context.get("params") or {}
     build = recorded_build(through, cutoff, force=bool(params.get("force")))
     return {

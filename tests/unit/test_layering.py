@@ -15,11 +15,11 @@ LAYERS = [
     ["quality", "extract.batches", "sources", "platform_lock"],
     ["extract.databases", "extract.co_files", "generate"],
     ["transform"],
-    ["build_state"],
+    ["build_state", "freshness"],
     ["budget"],
     ["report"],
     ["ipl_report"],
-    ["assets"],
+    ["assets", "alerts"],
     ["dag_defaults", "pipeline"],
     ["runner"],
     ["cli"],
@@ -61,3 +61,20 @@ def test_imports_point_down():
             if other_group != group and other_rank >= rank:
                 wrong.append(f"florwork.{module} (layer {rank}) imports florwork.{imported} (layer {other_rank})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_unit_tests_leave_airflow_unimported():
+    """Airflow reads its settings (metadata database, DAG folder) when first imported: a unit
+    test importing it, run before the suite's set-up, would point the e2e tests at the
+    wrong database. Tests that need Airflow live in tests/dags and tests/e2e."""
+    unit = Path(__file__).parent
+    importing = [
+        path.name
+        for path in unit.glob("test_*.py")
+        if any(
+            (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "airflow")
+            or (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "airflow" for a in n.names))
+            for n in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
+    assert importing == []

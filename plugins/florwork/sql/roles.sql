@@ -41,7 +41,7 @@ grant usage on schema ops to florwork_loader, florwork_transformer;
 grant select, insert, update, delete on all tables in schema raw, quarantine to florwork_loader;
 grant select, insert, update on ops.batches, ops.extract_state, ops.co_files, ops.validation_results to florwork_loader;
 grant usage on all sequences in schema raw, quarantine, ops to florwork_loader;
-grant select on ops.batches, ops.extract_state, ops.not_loaded to florwork_transformer;
+grant select on ops.batches, ops.extract_state, ops.co_files, ops.not_loaded to florwork_transformer;
 grant select, insert, update, delete on ops.platform_lock_holders to florwork_loader, florwork_transformer;
 
 grant usage on schema raw to florwork_transformer;
@@ -55,6 +55,7 @@ grant execute on function ops.fail(text) to florwork_transformer;
 grant select, insert on ops.warehouse_builds to florwork_transformer;
 grant usage on sequence ops.warehouse_builds_build_id_seq to florwork_transformer;
 grant select, insert, update, delete on ops.build_inputs to florwork_transformer;
+grant select, insert on ops.source_freshness to florwork_transformer;
 grant select on ops.bootstrap_state, ops.migrations to florwork_transformer;
 grant select (key_fingerprint) on ops.pseudonymisation_key to florwork_transformer;
 grant select, insert on marts.budget_runs to florwork_transformer;

@@ -29,6 +29,9 @@ create table if not exists ops.batches (
     )
 );
 
+-- The latest change (aggiornato_il) among a database batch's rows: the source's freshness.
+alter table ops.batches add column if not exists latest_change timestamptz;
+
 -- High-water mark per source table: the cutoff of its last committed batch.
 create table if not exists ops.extract_state (
     source_object     text primary key,
@@ -211,6 +214,21 @@ from quarantine.source_rows q
 join ops.batches b using (batch_id)
 cross join lateral unnest(q.reasons) r (reason)
 group by b.source, q.source_object, r.reason;
+
+-- Each build's look at its sources' freshness (plugins/florwork/freshness.py): the
+-- latest change each had delivered, how long before the build's data cutoff, the
+-- thresholds in force and the verdict.
+create table if not exists ops.source_freshness (
+    checked_at        timestamptz not null default now(),
+    source            text not null,
+    data_cutoff       timestamptz not null,
+    latest_change     timestamptz,
+    lag_hours         numeric,
+    warn_after_hours  numeric,
+    error_after_hours numeric,
+    status            text not null,          -- 'fresh' | 'warn' | 'error' | 'not judged' | 'nothing yet'
+    primary key (checked_at, source)
+);
 
 -- Who holds the platform lock (plugins/florwork/platform_lock.py): a row per session
 -- holding it; a row whose session has ended is a crashed holder's and is ignored.

@@ -11,7 +11,7 @@ from psycopg import sql
 
 from florwork import config, contracts, warehouse
 from florwork.extract.databases.landing import landing_name, landing_table
-from florwork.extract.databases.publish import BatchResult, finish, quarantine_failed
+from florwork.extract.databases.publish import BatchResult, finish, latest_change, quarantine_failed
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ def publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     relation = landing_name(table, first=True)
     partition = f"{table.raw_table}__b{batch_id}"
     with wh.transaction():
+        latest = latest_change(wh, landing)
         failed_rows = quarantine_failed(wh, table, batch_id, landing, relation)
         if failed_rows:
             wh.execute(
@@ -81,7 +82,7 @@ def publish_first(wh, table, batch_id, cutoff, received: int) -> BatchResult:
             )
         )
         loaded = received - failed_rows - duplicate
-        result = finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation)
+        result = finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation, latest)
     wh.execute(sql.SQL("analyze {}").format(raw))
     log.info(
         "%s: first load, received %s, loaded %s (partition raw.%s), duplicate %s, quarantined %s",

@@ -53,13 +53,25 @@ def quarantine_failed(wh, table, batch_id, landing: sql.Identifier, relation: st
     return failed_rows
 
 
-def finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation) -> BatchResult:
+def latest_change(wh, landing: sql.Identifier):
+    """The latest change among the batch's rows (``aggiornato_il``): how fresh the source
+    is (florwork/freshness.py)."""
+    return wh.execute(sql.SQL("select max(aggiornato_il) from {}").format(landing)).fetchone()[0]
+
+
+def finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation, latest) -> BatchResult:
     """Close the batch and move the mark (inside the batch's transaction)."""
     quality.clear_failures(wh, relation)
     batches.fault_point("before_commit")
     duplicate = received - loaded - failed_rows
     batches.close_batch(
-        wh, batch_id, rows_received=received, rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=failed_rows
+        wh,
+        batch_id,
+        rows_received=received,
+        rows_loaded=loaded,
+        rows_duplicate=duplicate,
+        rows_quarantined=failed_rows,
+        latest_change=latest,
     )
     wh.execute(
         sqlfiles.query(_SQL, "move_mark.sql"),
@@ -77,6 +89,7 @@ def publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
     pk = sql.Identifier(table.primary_key)
     relation = landing_name(table)
     with wh.transaction():
+        latest = latest_change(wh, landing)
         failed_rows = quarantine_failed(wh, table, batch_id, landing, relation)
         loaded = wh.execute(
             sqlfiles.query(
@@ -96,7 +109,7 @@ def publish(wh, table, batch_id, cutoff, received: int) -> BatchResult:
         ).fetchone()[0]
         # The landing table holds this batch only (the table's lock is held): empty it.
         wh.execute(sql.SQL("truncate {}").format(landing))
-        result = finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation)
+        result = finish(wh, table, batch_id, cutoff, received, loaded, failed_rows, relation, latest)
     if loaded >= ANALYZE_MIN_ROWS:
         # Fresh statistics before the warehouse build plans its queries on this table
         # (it may start seconds later, before autovacuum would have looked).

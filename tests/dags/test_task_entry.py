@@ -3,14 +3,21 @@
 Airflow's retries (plugins/florwork/pipeline.py, task_entry)."""
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
-from florwork import errors, pipeline
+from florwork import errors
+
+
+@pytest.fixture(autouse=True)
+def configured_airflow(embedded_server):
+    """Airflow reads its settings when first imported: after the suite configured them."""
 
 
 @pytest.mark.parametrize(
     "error", [errors.ContractDrift, errors.ConfigError, errors.KeyChanged, errors.BatchFailed, errors.NoTargets]
 )
 def test_deterministic_failures_are_not_retried(error):
+    from airflow.sdk.exceptions import AirflowFailException
+    from florwork import pipeline
+
     @pipeline.task_entry
     def task():
         raise error("source table sis.x no longer matches its contract")
@@ -23,6 +30,8 @@ def test_deterministic_failures_are_not_retried(error):
 
 @pytest.mark.parametrize("error", [errors.DbtFailed, errors.DatabaseUnreachable, errors.ConcurrentRun, OSError])
 def test_other_failures_are_retried(error):
+    from florwork import pipeline
+
     @pipeline.task_entry
     def task():
         raise error("the server went away")
