@@ -9,9 +9,12 @@ project's ``.florwork/`` folder (git-ignored).
 
 from __future__ import annotations
 
+import configparser
+import functools
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -92,14 +95,69 @@ def embedded_uri(database: str, state: dict | None = None) -> str:
     return f"postgresql://{state['user']}@{state['host']}:{state['port']}/{database}"
 
 
+def _secrets_backend_configured() -> bool:
+    """A secrets backend set for Airflow, in the environment or in ``airflow.cfg``."""
+    if os.environ.get("AIRFLOW__SECRETS__BACKEND"):
+        return True
+    return _backend_in_cfg(os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow"))
+
+
+@functools.lru_cache(maxsize=8)
+def _backend_in_cfg(home: str) -> bool:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(Path(home) / "airflow.cfg")
+    return bool(parser.get("secrets", "backend", fallback="").strip())
+
+
+def _in_airflow_task() -> bool:
+    """Running inside an Airflow task, whose lookups reach the metadata database."""
+    runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
+    return runner is not None and getattr(runner, "SUPERVISOR_COMMS", None) is not None
+
+
+_found: dict[tuple[str, str], str | None] = {}
+
+
+def _airflow_lookup(kind: str, key: str) -> str | None:
+    """A connection's URI or a variable's value as Airflow finds it: its configured secrets
+    backend first, then the environment, then (inside a task) the metadata database.
+    Asked once per process; None when Airflow has none."""
+    if (kind, key) not in _found:
+        from airflow.sdk import Connection, Variable
+        from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+        try:
+            _found[(kind, key)] = Connection.get(key).get_uri() if kind == "conn" else Variable.get(key, default=None)
+        except (AirflowNotFoundException, AirflowRuntimeError):
+            _found[(kind, key)] = None
+    return _found[(kind, key)]
+
+
+def lookup(kind: str, key: str) -> str | None:
+    """A connection (``kind="conn"``, its URI) or variable (``"var"``) the platform reads,
+    with Airflow's semantics: with a secrets backend configured (Vault, AWS or GCP secret
+    managers, the local filesystem), Airflow's own lookup, in Airflow's order; otherwise
+    the environment (``AIRFLOW_CONN_<ID>``, ``AIRFLOW_VAR_<KEY>``), then, inside a task,
+    the metadata database (a connection added in the UI or with `airflow connections
+    add`). Without a backend and outside a task, no Airflow import and no metadata
+    database: the environment alone works."""
+    env = os.environ.get(f"AIRFLOW_{kind.upper()}_{key.upper()}")
+    if _secrets_backend_configured():
+        return _airflow_lookup(kind, key) or env
+    if env:
+        return env
+    return _airflow_lookup(kind, key) if _in_airflow_task() else None
+
+
 def uses_embedded() -> bool:
-    """True when the platform runs on its own embedded PostgreSQL (demo mode).
+    """True when the platform runs on its own embedded PostgreSQL (demo mode): no
+    warehouse connection is found anywhere Airflow looks (``lookup``).
 
     ``FLORWORK_EMBEDDED=1`` is set by ``airflow_env.configure`` when it points the
     ``AIRFLOW_CONN_*`` variables at the embedded server, so processes started from
     there (Airflow's own included) still know they are in demo mode.
     """
-    return os.environ.get("FLORWORK_EMBEDDED") == "1" or not os.environ.get("AIRFLOW_CONN_WAREHOUSE")
+    return os.environ.get("FLORWORK_EMBEDDED") == "1" or not lookup("conn", "warehouse")
 
 
 def _uri_from_json(value: str) -> str:
@@ -142,8 +200,9 @@ def redact(uri: str) -> str:
 def source_configured(source: str) -> bool:
     """Whether a database source is read: always in demo mode and for a source every city
     has; an optional one (contracts.OPTIONAL_SOURCES) when its connection is set."""
-    variable = f"AIRFLOW_CONN_{contracts.conn_id(source).upper()}"
-    return uses_embedded() or source not in contracts.OPTIONAL_SOURCES or bool(os.environ.get(variable))
+    return (
+        uses_embedded() or source not in contracts.OPTIONAL_SOURCES or bool(lookup("conn", contracts.conn_id(source)))
+    )
 
 
 def configured_sources() -> tuple[str, ...]:
@@ -153,13 +212,15 @@ def configured_sources() -> tuple[str, ...]:
 def connection_uri(conn_id: str) -> str:
     """URI of one of the platform's connections (see ``CONN_IDS``)."""
     env = f"AIRFLOW_CONN_{conn_id.upper()}"
-    if os.environ.get(env):
-        return normalise_uri(os.environ[env])
+    found = lookup("conn", conn_id)
+    if found:
+        return normalise_uri(found)
     if uses_embedded():
         return embedded_uri(EMBEDDED_DATABASES[conn_id])
     raise ConfigError(
-        f"{env} is not set. With AIRFLOW_CONN_WAREHOUSE set, the platform expects every "
-        f"source connection too: set {env} to the source database's URI."
+        f"the connection {conn_id} is not set ({env}, a secrets backend or Airflow's connections). With a "
+        f"warehouse connection set, the platform expects every source connection too: set {conn_id} to the "
+        "source database's URI."
     )
 
 
@@ -199,7 +260,7 @@ def sqlalchemy_url(uri: str, driver: str = "psycopg", role: str | None = None) -
 
 
 def co_landing_dir() -> Path:
-    value = os.environ.get("AIRFLOW_VAR_CO_LANDING_DIR")
+    value = lookup("var", "co_landing_dir")
     if value:
         return Path(value)
     if uses_embedded():
@@ -209,7 +270,7 @@ def co_landing_dir() -> Path:
 
 def pseudonymisation_key() -> str:
     """The HMAC key of docs/method.md §6. Required, and not the demo key, outside demo mode."""
-    key = os.environ.get("AIRFLOW_VAR_PSEUDONYMISATION_KEY")
+    key = lookup("var", "pseudonymisation_key")
     if uses_embedded():
         return key or DEMO_PSEUDONYMISATION_KEY
     if not key:
