@@ -269,20 +269,28 @@ def print_programme() -> None:
         print(f"\nThe programme's page: {pages[-1]}")
 
 
+def _section(title: str, lines: list[str], empty: str) -> None:
+    print(title)
+    for line in lines or [empty]:
+        print(f"  {line}")
+
+
 def cmd_status(args) -> int:
-    from florwork import platform_lock, warehouse
+    from florwork import freshness, platform_lock, warehouse
 
     with warehouse.connect("warehouse", autocommit=True) as wh:
         warehouse.bootstrap_once()
         done = wh.execute(
             "select month, status, finished_at, message from ops.pipeline_months order by month"
         ).fetchall()
-        print("Months run:")
-        if not done:
-            print("  none yet")
-        for month, status, finished, message in done:
-            print(f"  {month:%Y-%m}  {status:<8} {finished or ''} {message or ''}")
-        print("\nReconciliation (rows received = loaded + duplicate + quarantined), per source:")
+        _section(
+            "Months run:",
+            [
+                f"{month:%Y-%m}  {status:<8} {finished or ''} {message or ''}"
+                for month, status, finished, message in done
+            ],
+            "none yet",
+        )
         rows = wh.execute(
             "select source_object, count(*), sum(rows_received), sum(rows_loaded), sum(rows_duplicate), "
             "sum(rows_quarantined), sum(coalesce(rows_released, 0)), "
@@ -293,38 +301,29 @@ def cmd_status(args) -> int:
             "bool_and(rows_received = rows_loaded + rows_duplicate + rows_quarantined) "
             "from ops.batches where status = 'done' and source = 'co' order by 1"
         ).fetchall()
+        lines = []
         for name, n, *counts, ok in rows:
             rec, loaded, dup, quar, released = (c or 0 for c in counts)
-            print(
-                f"  {name:<22} batches {n:>4}  received {rec:>8}  loaded {loaded:>8}  "
+            lines.append(
+                f"{name:<22} batches {n:>4}  received {rec:>8}  loaded {loaded:>8}  "
                 f"duplicate {dup:>6}  quarantined {quar:>5}  released {released:>4}  "
                 f"{'OK' if ok or ok is None else 'MISMATCH'}"
             )
+        _section("\nReconciliation (rows received = loaded + duplicate + quarantined), per source:", lines, "none yet")
         not_loaded = wh.execute(
             "select what, source_object, items, reason from ops.not_loaded "
             "order by what <> 'batch failed', what <> 'file rejected', what, source_object, reason"
         ).fetchall()
-        print("\nNot loaded (ops.not_loaded; the rows are in quarantine.source_rows and quarantine.co_rows):")
-        if not not_loaded:
-            print("  nothing")
-        for what, name, items, reason in not_loaded:
-            print(f"  {what:<28} {name:<28} {items:>6}  {reason}")
-        fresh = wh.execute(
-            "select distinct on (source) source, checked_at, latest_change, lag_hours, warn_after_hours, "
-            "error_after_hours, status from ops.source_freshness order by source, checked_at desc"
-        ).fetchall()
-        print("\nSource freshness at the latest build (ops.source_freshness; thresholds: FLORWORK_FRESHNESS):")
-        if not fresh:
-            print("  not checked yet")
-        for source, _, latest, lag, warn, error, status in fresh:
-            limits = (
-                f"warn {warn / 24:g} d, stop {error / 24:g} d"
-                if warn and error
-                else (f"warn {warn / 24:g} d" if warn else f"stop {error / 24:g} d" if error else "no thresholds")
-            )
-            age = f"{float(lag) / 24:.1f} days before the cutoff" if lag is not None else "nothing delivered yet"
-            when = f"{latest.astimezone(months.TZ):%Y-%m-%d %H:%M}" if latest else "-"
-            print(f"  {source:<8} {status:<11} latest change {when}, {age} ({limits})")
+        _section(
+            "\nNot loaded (ops.not_loaded; the rows are in quarantine.source_rows and quarantine.co_rows):",
+            [f"{what:<28} {name:<28} {items:>6}  {reason}" for what, name, items, reason in not_loaded],
+            "nothing",
+        )
+        _section(
+            "\nSource freshness at the latest build (ops.source_freshness; thresholds: FLORWORK_FRESHNESS):",
+            [f"{f.status:<11} {f.describe()}" for f in freshness.latest(wh)],
+            "not checked yet",
+        )
         holders = platform_lock.holders(wh)
         if holders:
             print(f"\nRunning now: {platform_lock.describe(holders)}")

@@ -86,6 +86,19 @@ def judge(source: str, latest: datetime | None, cutoff: datetime, limits: dict) 
     return Freshness(source, latest, round(lag, 1), warn, error, status)
 
 
+def latest(wh: psycopg.Connection) -> list[Freshness]:
+    """Each source's freshness as the latest build judged it (ops.source_freshness)."""
+    rows = wh.execute(
+        "select distinct on (source) source, latest_change, lag_hours, warn_after_hours, error_after_hours, status "
+        "from ops.source_freshness order by source, checked_at desc"
+    ).fetchall()
+    return [Freshness(s, at, _hours(lag), _hours(w), _hours(e), status) for s, at, lag, w, e, status in rows]
+
+
+def _hours(value) -> float | None:
+    return float(value) if value is not None else None
+
+
 def check(wh: psycopg.Connection, cutoff: datetime) -> list[Freshness]:
     """Judge every configured source at the build's data cutoff, record it in
     ops.source_freshness, warn in the log; raise SourceStale past an error threshold."""
