@@ -125,18 +125,12 @@ class Unstorable:
 
     def storable(self, block: bytes, columns: list[str]) -> bytes:
         """The block (whole COPY text rows) with each undecodable row's bad bytes escaped."""
-        try:
-            block.decode("utf-8")
+        if _is_utf8(block):
             return block
-        except UnicodeDecodeError:
-            pass
         lines = block.split(b"\n")
         for i, line in enumerate(lines):
-            try:
-                line.decode("utf-8")
+            if _is_utf8(line):
                 continue
-            except UnicodeDecodeError:
-                pass
             fields = line.split(b"\t")
             bad = [name for name, value in zip(columns, fields) if not _is_utf8(value)]
             self.rows[fields[-2].decode("ascii")] = (
