@@ -11,8 +11,10 @@ tasks all see the same connections.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 from florwork import config
 
@@ -39,6 +41,8 @@ def configure() -> dict[str, str]:
         for conn_id, database in config.EMBEDDED_DATABASES.items():
             settings.setdefault(f"AIRFLOW_CONN_{conn_id.upper()}", config.embedded_uri(database))
         settings["AIRFLOW_VAR_CO_LANDING_DIR"] = str(config.co_landing_dir())
+    if not os.environ.get("AIRFLOW__API_AUTH__JWT_SECRET"):
+        settings["AIRFLOW__API_AUTH__JWT_SECRET"] = _jwt_secret(Path(settings["AIRFLOW_HOME"]))
     for key, value in settings.items():
         if key.startswith("AIRFLOW_CONN_") and os.environ.get(key):
             continue
@@ -51,6 +55,20 @@ def configure() -> dict[str, str]:
     if plugins not in sys.path:
         sys.path.insert(0, plugins)
     return settings
+
+
+def _jwt_secret(home: Path) -> str:
+    """The secret Airflow's components sign their API tokens with, the same for every
+    process: 64 random bytes kept in ``<AIRFLOW_HOME>/jwt_secret`` (readable by its owner
+    only), made once. Airflow's own default, written into a new airflow.cfg, has 24
+    bytes, below the 64 it recommends."""
+    path = home / "jwt_secret"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
 
 
 def migrate() -> None:
