@@ -52,7 +52,14 @@ def cmd_up(args) -> int:
     with warehouse.connect("warehouse") as wh:
         warehouse.bootstrap(wh)
     airflow_env.migrate()
+    from florwork import dag_defaults, runner
+
+    runner.create_pools()
     print(f"Warehouse ready; Airflow metadata migrated (AIRFLOW_HOME={airflow_env.configure()['AIRFLOW_HOME']})")
+    print(
+        "Airflow pools capping the queries on each source: "
+        + ", ".join(f"{name} ({pool['slots']} slots)" for name, pool in dag_defaults.pools().items())
+    )
     print(f"CO landing folder: {config.co_landing_dir() / 'co'}")
     return 0
 

@@ -149,6 +149,16 @@ def lookup(kind: str, key: str) -> str | None:
     return _airflow_lookup(kind, key) if _in_airflow_task() else None
 
 
+def child_environment(*conn_ids: str) -> dict[str, str]:
+    """What a child process of this one needs to find the same connections however this
+    one found them (a secrets backend, or the metadata database from inside a task, which
+    a child cannot reach): their URIs as ``AIRFLOW_CONN_*`` variables, and demo mode."""
+    environment = {f"AIRFLOW_CONN_{c.upper()}": connection_uri(c) for c in conn_ids}
+    if uses_embedded():
+        environment["FLORWORK_EMBEDDED"] = "1"
+    return environment
+
+
 def uses_embedded() -> bool:
     """True when the platform runs on its own embedded PostgreSQL (demo mode): no
     warehouse connection is found anywhere Airflow looks (``lookup``).

@@ -102,6 +102,31 @@ def sensor_poke_seconds() -> float:
     return float(os.environ.get("FLORWORK_SENSOR_POKE_SECONDS", "300"))
 
 
+def source_pool(source: str) -> str:
+    """The Airflow pool that caps the platform's concurrent queries on a source system,
+    named as its connection (``sis_source``, ...; ``pools`` has their slots)."""
+    from florwork import contracts
+
+    return contracts.conn_id(source)
+
+
+def pools() -> dict:
+    """Every source's pool, in `airflow pools import`'s format: ``FLORWORK_SOURCE_POOL_SLOTS``
+    (default 2) slots each. `florwork up` creates them; a team's own Airflow imports them
+    (docs/runbook.md). Under the scheduler a task whose pool does not exist never runs."""
+    from florwork import contracts
+
+    slots = int(os.environ.get("FLORWORK_SOURCE_POOL_SLOTS", "2"))
+    return {
+        source_pool(source): {
+            "slots": slots,
+            "description": f"Flor@Work: concurrent extraction queries on {source}",
+            "include_deferred": False,
+        }
+        for source in contracts.DATABASE_SOURCES
+    }
+
+
 def extract_tables(source: str, extract_table, build_docs) -> None:
     """The tasks of a database source's extraction DAG: one task per table of its contract
     (``extract_<table>``, emitting the raw table's Asset), then the closing tasks."""
@@ -112,7 +137,7 @@ def extract_tables(source: str, extract_table, build_docs) -> None:
     loads = []
     for table in contracts.tables(source):
 
-        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)])
+        @task(task_id=f"extract_{table.name}", outlets=[assets.raw_table(table)], pool=source_pool(source))
         def extract(name=table.name, **context) -> dict:
             return extract_table(source, name, context)
 

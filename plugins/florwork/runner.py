@@ -11,9 +11,12 @@ is run again next time and a month already done is never run twice.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -33,6 +36,19 @@ class MonthResult:
     month: date
     seconds: float
     dag_seconds: dict[str, float]
+
+
+def create_pools() -> None:
+    """Create or update the sources' pools (dag_defaults.pools) in Airflow's metadata
+    database, with one `airflow pools import`."""
+    airflow_env.configure()
+    airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        json.dump(dag_defaults.pools(), handle)
+        handle.flush()
+        result = subprocess.run([airflow, "pools", "import", handle.name], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RunFailed(f"airflow pools import failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
 
 
 def months_done() -> set[date]:

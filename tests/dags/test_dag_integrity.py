@@ -65,6 +65,17 @@ def test_the_month_is_a_validated_param(dagbag, dag_id):
 EXTRACTIONS = list(dag_defaults.EXTRACTION_DAGS.values())
 
 
+def test_each_source_is_queried_within_its_pool(dagbag):
+    from florwork import contracts
+
+    for source in contracts.DATABASE_SOURCES:
+        dag = dagbag.get_dag(dag_defaults.EXTRACTION_DAGS[source])
+        extracts = [t for t in dag.tasks if t.task_id.startswith("extract_")]
+        assert extracts and {t.pool for t in extracts} == {f"{source}_source"}
+    assert set(dag_defaults.pools()) == {f"{s}_source" for s in contracts.DATABASE_SOURCES}
+    assert {p["slots"] for p in dag_defaults.pools().values()} == {2}
+
+
 @pytest.mark.parametrize("dag_id", EXTRACTIONS)
 def test_extraction_dags_close_with_an_announcement_data_docs_and_a_watcher(dagbag, dag_id):
     dag = dagbag.get_dag(dag_id)

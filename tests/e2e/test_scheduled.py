@@ -8,12 +8,17 @@ up from the first budget month. The demo data ends in March 2025, so the build c
 the last complete month (the month before today's) and the budget runs publish 2025's
 months and skip the months without a target.
 
-Checked: no task failed or was retried; one build per completed extraction round;
-`marts.budget_runs` equal to what `florwork run` publishes for the same data; a second
-round (the three extractions triggered again, as the next day's schedule would) loads
-nothing, builds once more and publishes nothing.
+The scheduler's components find the warehouse and source connections, the landing folder
+and the key in Airflow's metadata database only, as a city's own Airflow would hold them.
+
+Checked: the warehouse was built with the key of the metadata database; no task failed
+or was retried; one build per completed extraction round; `marts.budget_runs` equal to
+what `florwork run` publishes for the same data; a second round (the extractions
+triggered again, as the next day's schedule would) loads nothing, builds once more and
+publishes nothing.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -47,9 +52,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The scheduler's components find the connections and variables in Airflow's metadata
+# database only (`airflow connections add`), as in a city's own Airflow: none is in their
+# environment, and the key is not the demo's (plugins/florwork/config.py, lookup).
+SCHEDULER_KEY = "a-key-kept-in-airflow-metadata-only"
+
+
 def scheduler_env(home: Path) -> dict:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AIRFLOW__", "AIRFLOW_CONN_", "AIRFLOW_VAR_")) and k != "FLORWORK_EMBEDDED"
+    }
     env.update(
         {
             "AIRFLOW_HOME": str(home),
@@ -217,6 +232,12 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
 
     env = scheduler_env(tmp_path / "airflow")
     airflow(env, "db", "migrate")
+    for conn_id, database in config.EMBEDDED_DATABASES.items():
+        airflow(env, "connections", "add", conn_id, "--conn-uri", config.embedded_uri(database))
+    airflow(env, "variables", "set", "pseudonymisation_key", SCHEDULER_KEY)
+    airflow(env, "variables", "set", "co_landing_dir", str(config.co_landing_dir()))
+    (tmp_path / "pools.json").write_text(json.dumps(dag_defaults.pools()))
+    airflow(env, "pools", "import", str(tmp_path / "pools.json"))  # without them no extraction would run
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     with airflow_components(env, log_dir) as procs:
@@ -247,6 +268,9 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
         )
         assert failed_tasks() == []
         assert metadata("select count(*) from dag_run where state = 'failed'") == [(0,)]
+        assert query("warehouse", "select key_fingerprint from ops.pseudonymisation_key") == [
+            (warehouse.key_fingerprint(SCHEDULER_KEY),)
+        ]
         assert runs("transform_warehouse") == 1, "one build per completed extraction round"
         # Built through the month before today's: every source is loaded to today's midnight.
         assert query("warehouse", "select count(*), max(through_month) from ops.warehouse_builds") == [(1, due[-1])]

@@ -188,7 +188,11 @@ def land_beside_gx(wh: psycopg.Connection, candidates: list[Path]) -> tuple[list
         [sys.executable, "-c", "from florwork.extract.co_files import land; land.worker()"],
         input=pickle.dumps(candidates),
         capture_output=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        env={
+            **os.environ,
+            **config.child_environment("warehouse"),
+            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+        },
     )
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip()
