@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	@echo "Creating $(VENV) and installing the pinned dependencies (about a minute)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip $(PIP_QUIET)
-	@$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[dev]' $(PIP_QUIET)
+	@$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[dev,demo]' $(PIP_QUIET)
 	@$(BIN)/python -c "import airflow, dbt.version, great_expectations, pgserver, stdnum, florwork" \
 		|| { echo "installation incomplete"; exit 1; }
 	@touch $(STAMP)

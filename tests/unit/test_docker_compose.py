@@ -25,7 +25,7 @@ def test_services():
     profiled = {name for name, service in COMPOSE["services"].items() if service.get("profiles")}
     assert profiled == CELERY_PROFILE
     assert all(COMPOSE["services"][name]["profiles"] == ["celery"] for name in CELERY_PROFILE)
-    commands = {name: COMPOSE["services"][name]["command"] for name in AIRFLOW_SERVICES}
+    commands = {name: COMPOSE["services"][name]["command"] for name in AIRFLOW_SERVICES if name != "airflow-init"}
     assert commands["airflow-apiserver"] == "api-server"
     assert commands["airflow-dag-processor"] == "dag-processor"
     assert commands["airflow-worker"] == "celery worker"
@@ -111,3 +111,63 @@ def test_the_postgres_service_has_the_embedded_servers_settings():
     pairs = zip(command[1::2], command[2::2], strict=True)
     settings = dict(value.split("=", 1) for flag, value in pairs if flag == "-c")
     assert settings == embedded.SERVER_SETTINGS
+
+
+def interpolated(text: str) -> str:
+    """The file as Compose reads it: ``${NAME:-default}`` and ``${NAME}`` from .env.example,
+    ``$$`` an escaped ``$``."""
+    env = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    text = re.sub(r"(?<!\$)\$\{(\w+)(?::-([^}]*))?\}", lambda m: env.get(m.group(1)) or m.group(2) or "", text)
+    return text.replace("$$", "$")
+
+
+def test_the_file_follows_the_compose_specification():
+    """Checked by compose-spec (a parser of the Compose specification), after YAML's merge
+    keys and the variables are resolved, as `docker compose config` does; it refuses an
+    unknown key, a malformed healthcheck or an unknown depends_on condition."""
+    import json
+
+    from compose_spec import PyCompose
+
+    parsed = PyCompose.from_json(json.dumps(yaml.safe_load(interpolated((ROOT / "docker-compose.yml").read_text()))))
+    assert set(parsed.service_names()) == set(COMPOSE["services"])
+
+
+def test_every_service_starts_after_the_init_and_says_when_it_is_healthy():
+    for name in AIRFLOW_SERVICES:
+        service = COMPOSE["services"][name]
+        if name == "airflow-init":
+            assert service["entrypoint"] == ["bash", "/opt/florwork/docker/init.sh"]
+            assert "./docker:/opt/florwork/docker:ro" in service["volumes"]
+            assert service["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+            assert service["user"] == "0:0"  # to hand the named volumes to the Airflow user
+            continue
+        assert service["depends_on"]["airflow-init"] == {"condition": "service_completed_successfully"}
+        assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}
+        assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
+    assert COMPOSE["services"]["postgres"]["healthcheck"]
+
+
+def test_airflow_services_share_the_logs_the_login_and_the_mounted_code():
+    for name in AIRFLOW_SERVICES:
+        env = COMPOSE["services"][name]["environment"]
+        assert env["AIRFLOW__CORE__FERNET_KEY"] == "${AIRFLOW_FERNET_KEY}"
+        assert env["PYTHONPATH"] == env["AIRFLOW__CORE__PLUGINS_FOLDER"]  # the mounted package wins
+        assert f"logs:{env['AIRFLOW__LOGGING__BASE_LOG_FOLDER']}" in COMPOSE["services"][name]["volumes"]
+        passwords = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
+        assert passwords.startswith(env["FLORWORK_STATE_DIR"] + "/")  # on the shared volume
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"
+    assert COMPOSE["services"]["airflow-scheduler"]["environment"]["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
+    assert "logs" in COMPOSE["volumes"]
+
+
+def test_the_image_has_no_demo_server():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    base = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.M | re.S).group(1)
+    assert "pgserver" not in base and re.search(r'^demo = \["pgserver"', pyproject, re.M)
+    install = [line for line in (ROOT / "docker/Dockerfile").read_text().splitlines() if "pip install" in line]
+    assert install and all("[" not in line for line in install), "the image installs no extra"
