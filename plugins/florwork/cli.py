@@ -349,8 +349,10 @@ def cmd_status(args) -> int:
         print("  none yet")
     reports = sorted(config.reports_dir().glob("*/budget_*.html"))
     print(f"\nReports: {config.reports_dir()}" + (f" (latest: {reports[-1]})" if reports else " (none yet)"))
-    from florwork import quality
+    from florwork import quality, transform
 
+    site = transform.docs_site()
+    print(f"Data dictionary (dbt's docs site): {site if site.exists() else 'after the first build'}")
     docs = quality.data_docs_index()
     print(f"Validation results: ops.validation_results; GX data docs: {docs if docs.exists() else 'none yet'}")
     return 0

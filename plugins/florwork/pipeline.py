@@ -141,12 +141,28 @@ def _build_warehouse(context) -> dict:
         alerts.source_stale(context, [f for f in found if f.status == "warn"])
     params = context.get("params") or {}
     build = recorded_build(through, cutoff, force=bool(params.get("force")))
+    if build["outcome"] == "built":
+        refresh_docs_site(through)
     return {
         "through_month": through.isoformat(),
         "data_cutoff": cutoff.isoformat(),
         "outcome": build["outcome"],
         "dbt_seconds": round(build["seconds"], 1),
     }
+
+
+def refresh_docs_site(through) -> None:
+    """dbt's docs site beside the reports (transform.write_docs_site), made again only when
+    the dbt project changed since it was made: its digest is kept beside it, so a month's
+    build with the same models and descriptions pays nothing for it."""
+    page = transform.docs_site()
+    stamp = page.with_name(".project_digest")
+    digest = build_state.project_digest()
+    if page.exists() and stamp.exists() and stamp.read_text() == digest:
+        return
+    transform.write_docs_site(through)
+    stamp.write_text(digest)
+    log.info("dbt's docs site written to %s", page)
 
 
 def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool = False) -> dict:

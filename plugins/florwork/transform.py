@@ -85,10 +85,31 @@ BUILD_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 
 def dbt_args(command: str, extra: list[str] | None = None) -> list[str]:
-    args = [command, "--project-dir", str(config.dbt_project_dir()), "--profiles-dir", str(config.dbt_project_dir())]
+    args = [
+        *command.split(),
+        "--project-dir",
+        str(config.dbt_project_dir()),
+        "--profiles-dir",
+        str(config.dbt_project_dir()),
+    ]
     if command == "build":
         args += BUILD_EXCLUDES
     return args + (extra or [])
+
+
+def docs_site() -> Path:
+    """dbt's docs site, one self-contained page beside the reports: the data dictionary
+    of every model, column and test, the lineage and the exposures."""
+    return config.reports_dir() / "docs" / "index.html"
+
+
+def write_docs_site(through_month: date) -> Path:
+    """``dbt docs generate --static`` into ``docs_site()`` (dbt writes it in its target)."""
+    run_dbt("docs generate", through_month, ["--static"])
+    page = docs_site()
+    page.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(config.state_dir() / "dbt" / "target" / "static_index.html", page)
+    return page
 
 
 def month_env(through_month: date | None) -> dict[str, str]:

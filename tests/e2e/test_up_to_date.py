@@ -33,6 +33,12 @@ def test_a_build_runs_dbt_only_when_its_inputs_changed(platform, tmp_path):
     run_results = config.state_dir() / "dbt" / "target" / "run_results.json"
     published, dbt_wrote_at = figures(), run_results.stat().st_mtime
     assert published
+    # The run's build wrote dbt's docs site beside the reports: the data dictionary with
+    # the published outputs' exposures.
+    site = transform.docs_site()
+    page = site.read_text()
+    assert "budget_monthly" in page and "insieme_per_il_lavoro_page" in page
+    site_written_at = site.stat().st_mtime
 
     # Nothing new since the run's build: recorded, dbt not run, the same figures.
     assert build() == "up to date"
@@ -48,6 +54,9 @@ def test_a_build_runs_dbt_only_when_its_inputs_changed(platform, tmp_path):
         assert query("warehouse", "select outcome from ops.warehouse_builds order by build_id desc limit 1") == [
             (outcome,)
         ]
+
+    # The forced build ran dbt, with the same project: the docs site was not made again.
+    assert site.stat().st_mtime == site_written_at
 
     # A payment corrected in SIS and extracted: a new batch in raw.
     with warehouse.connect("sis_source", autocommit=True) as sis:
