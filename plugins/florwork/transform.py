@@ -129,16 +129,21 @@ def run_dbt(command: str, through_month: date | None = None, extra: list[str] | 
     result = dbtRunner().invoke(dbt_args(command, extra))
     elapsed = time.monotonic() - started
     if not result.success:
-        failures = []
+        failures, statuses = [], set()
         if result.result is not None and hasattr(result.result, "results"):
             for item in result.result.results:
                 if str(item.status) in ("error", "fail", "runtime error"):
+                    statuses.add(str(item.status))
                     what = getattr(item.node, "description", "") or ""
                     failures.append(
                         f"{item.node.unique_id}: {item.message or item.status}"
                         + (f" ({what.strip()})" if what.strip() else "")
                     )
         detail = "; ".join(failures[:10]) or str(result.exception)
-        raise DbtFailed(f"dbt {command} failed: {detail}")
+        # Tests that found rows (a rule missing from a seed, a broken invariant) fail the
+        # same way on the same data: not retried. An error may be a lost connection: retried.
+        error = DbtFailed(f"dbt {command} failed: {detail}")
+        error.retryable = statuses != {"fail"}
+        raise error
     log.info("dbt %s finished in %.1f s", command, elapsed)
     return elapsed
