@@ -133,3 +133,41 @@ def open_in_chromium(page, tmp_path, shot_name: str):
     assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr[-2000:]
     shutil.copyfile(shot, page.parent / f"screenshot_{shot_name}.png")  # kept with the reports
     return dom.stdout
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        import email
+        from email.policy import default as default_policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def inbox():
+    """A local SMTP server (aiosmtpd) collecting what the platform sends; ``inbox.env``
+    is the environment that points the platform's alerts at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.env = {
+        "AIRFLOW_CONN_SMTP_DEFAULT": (
+            '{"conn_type": "smtp", "host": "127.0.0.1", "port": %d, '
+            '"extra": {"disable_tls": true, "disable_ssl": true}}' % port
+        ),
+        "FLORWORK_ALERT_TO": "data-team@example.org",
+        "FLORWORK_ALERT_FROM": "florwork@example.org",
+    }
+    yield handler
+    controller.stop()

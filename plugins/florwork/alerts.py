@@ -139,21 +139,36 @@ def budget_deadline() -> timedelta:
     return deadline
 
 
+def _late_run(context: dict) -> tuple[str, str, str]:
+    """The run, its budget month and its deadline, from the simple context Airflow's
+    triggerer passes a deadline callback (the DAG run as its API returns it)."""
+    dag_run = context.get("dag_run") or {}
+    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id") or "?"
+    month = (dag_run.get("conf") or {}).get("month")
+    if not month and dag_run.get("logical_date"):
+        from datetime import datetime
+
+        month = f"{months.previous_month(months.month_of(datetime.fromisoformat(dag_run['logical_date']))):%Y-%m}"
+    deadline = (context.get("deadline") or {}).get("deadline_time")
+    return run_id, month or "?", str(deadline or "?")
+
+
 async def budget_run_late(context=None, **kwargs) -> None:
     """The deadline alert of run_monthly_budget (Airflow's DeadlineAlert, run by the triggerer)."""
     context = context or {}
-    dag_run = context.get("dag_run")
-    subject = "[florwork] the monthly budget run is late"
+    run_id, month, deadline = _late_run(context)
+    subject = f"[florwork] the monthly budget run is late ({month})"
     lines = [
         ("DAG", "run_monthly_budget"),
-        ("run", str(getattr(dag_run, "run_id", None) or kwargs.get("run_id") or "?")),
-        ("deadline", os.environ.get(DEADLINE, "3 09:00") + " of the month after the budget month"),
-        ("what to do", "see docs/runbook.md: a scheduled run_monthly_budget waits"),
+        ("run", run_id),
+        ("month", month),
+        ("deadline", f"{deadline} ({DEADLINE}: " + os.environ.get(DEADLINE, "3 09:00") + " of the next month)"),
+        ("what to do", "docs/runbook.md: a scheduled run_monthly_budget waits"),
     ]
     chosen = notifier(subject, _body(lines))
     if chosen is None:
         return
     try:
         await chosen.async_notify(context)
-    except Exception as exc:
+    except Exception as exc:  # an alert never fails what it reports on
         log.error("the deadline alert could not be sent: %s", exc)

@@ -2,47 +2,12 @@
 source each send one e-mail, through the SMTP provider's notifier, to a local SMTP
 server the test starts; each names the DAG, the task or source, the month and the log."""
 
-import email
 import os
-import socket
 import subprocess
 import sys
-from email.policy import default as default_policy
 
-import pytest
 from conftest import EXAMPLE, ROOT
 from florwork import sources, warehouse
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def inbox():
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.env = {
-        "AIRFLOW_CONN_SMTP_DEFAULT": (
-            '{"conn_type": "smtp", "host": "127.0.0.1", "port": %d, '
-            '"extra": {"disable_tls": true, "disable_ssl": true}}' % port
-        ),
-        "FLORWORK_ALERT_TO": "data-team@example.org",
-        "FLORWORK_ALERT_FROM": "florwork@example.org",
-    }
-    yield handler
-    controller.stop()
 
 
 def florwork_run(through: str, **env) -> subprocess.CompletedProcess:
@@ -73,6 +38,12 @@ def test_a_failed_task_sends_one_email(platform, inbox):
     body = text_of(sent)
     for said in ("extract_partner", "extract_aziende", "2025-01", "ContractDrift", "column iban added", "log"):
         assert said in body, (said, body)
+    # failed on its first try, with the message, not retried
+    log = max((platform.state_dir() / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime).read_text()
+    assert "up_for_retry" not in log and "(not retried: it would fail again)" in log
+    assert "partner.aziende: source table partner.aziende no longer matches its contract: column iban added" in (
+        run.stderr
+    )
 
 
 def test_a_stale_source_sends_one_email(platform, inbox):

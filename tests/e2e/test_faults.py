@@ -127,6 +127,8 @@ def test_poison_files_do_not_stop_the_months(embedded_server):
     for name, reason in bad_files.items():
         line = next(x for x in status.stdout.splitlines() if f" {name} " in x)
         assert "file rejected" in line and reason in line, line
+    assert f"Data dictionary (dbt's docs site): {config.reports_dir() / 'docs' / 'index.html'}" in status.stdout
+    assert "Source freshness at the latest build" in status.stdout
 
 
 def test_two_runs_at_once_leave_one_runs_state(embedded_server):

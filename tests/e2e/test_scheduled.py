@@ -205,7 +205,7 @@ def warehouse_state() -> dict:
     return state
 
 
-def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
+def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path, inbox):
     write.generate("demo", 42, months.parse_month("2025-03"), progress=print)
     # The budget office's targets for the first quarter only: the catch-up skips the rest.
     targets = config.seeds_dir() / "budget_targets.csv"
@@ -230,7 +230,7 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
             admin.execute(f'drop database if exists "{database}" with (force)')
             admin.execute(f'create database "{database}"')
 
-    env = scheduler_env(tmp_path / "airflow")
+    env = {**scheduler_env(tmp_path / "airflow"), **inbox.env}  # alerts to a local SMTP server
     airflow(env, "db", "migrate")
     for conn_id, database in config.EMBEDDED_DATABASES.items():
         airflow(env, "connections", "add", conn_id, "--conn-uri", config.embedded_uri(database))
@@ -290,6 +290,17 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path):
         )[0][0]
         assert skipped == len([m for m in due if m not in target_months]), "months without a target are skipped"
         assert list((config.reports_dir()).glob("2025-03/budget_*.html"))
+
+        # The catch-up's runs were past their deadline (FLORWORK_BUDGET_DEADLINE, the 3rd
+        # of the next month) when created: the triggerer sends the deadline alert. Nothing
+        # failed, so nothing else is sent.
+        def late() -> list:
+            return [m for m in inbox.messages if m["Subject"].startswith("[florwork] the monthly budget run is late (")]
+
+        wait_for("a deadline alert", lambda: bool(late()), procs, log_dir, timeout=180)
+        assert len(late()) == len(inbox.messages), [m["Subject"] for m in inbox.messages]
+        body = late()[0].get_body(preferencelist=("html", "plain")).get_content()
+        assert "run_monthly_budget" in body and "scheduled__" in body, body
 
         # The next day: every extraction again; nothing new to load, one more build.
         before = warehouse_state()
