@@ -63,8 +63,10 @@ def month_params(**others) -> dict:
     }
 
 
-# Set by `florwork run` (florwork/runner.py) before it loads the DAGs to run them with dag.test().
-IN_PROCESS = "FLORWORK_DAGS_IN_PROCESS"
+# Set by `florwork run` (florwork/runner.py) before it loads the DAGs to run them with
+# dag.test() in its own process (a module attribute: it must not reach the processes a
+# test or a user starts from there, an Airflow scheduler among them).
+RUN_IN_PROCESS = False
 
 
 def budget_deadline():
@@ -72,7 +74,7 @@ def budget_deadline():
     for the scheduler. Left out of DAGs loaded by `florwork run`: Airflow 3.3's dag.test()
     fails on a DAG with a deadline (apache/airflow#73428), and a run by hand has no
     deadline to keep."""
-    if os.environ.get(IN_PROCESS) == "1":
+    if RUN_IN_PROCESS:
         return None
     from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
 

@@ -80,7 +80,7 @@ def _set_month(month: date, status: str, message: str | None = None) -> None:
 def _load_dags() -> dict:
     from airflow.dag_processing.dagbag import DagBag
 
-    os.environ[dag_defaults.IN_PROCESS] = "1"  # DAGs as dag.test() can run them (dag_defaults.budget_deadline)
+    dag_defaults.RUN_IN_PROCESS = True  # DAGs as dag.test() can run them (dag_defaults.budget_deadline)
     bag = DagBag(dag_folder=str(config.dags_dir()))
     if bag.import_errors:
         raise RunFailed("DAG files do not import: " + "; ".join(f"{k}: {v}" for k, v in bag.import_errors.items()))
