@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_QUIET := 2>&1 | grep -v "^WARNING: Location" || true
 
-.PHONY: install up down demo test test-fast lint status airflow-ui bench clean browser pdf-libs
+.PHONY: install up down demo test test-quick test-fast test-rules test-e2e lint status airflow-ui bench clean system-deps
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@echo "Creating $(VENV) and installing the pinned dependencies (about a minute)..."
@@ -27,29 +27,38 @@ up: install  ## start the embedded PostgreSQL, create the databases, migrate Air
 down:  ## stop the embedded PostgreSQL
 	$(BIN)/florwork down
 
-pdf-libs:  ## Pango and a font for the report's PDF (WeasyPrint), from Debian's packages when missing
-	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && ldconfig -p | grep -q 'libpango-1.0.so.0' || { \
-		echo "Installing Pango for the report's PDF..."; \
-		(apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 || \
-		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 \
-		  fonts-dejavu-core >/dev/null 2>&1)) || echo "could not install Pango: reports will have no PDF"; }
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium
 
-demo: install pdf-libs  ## set up, load the demo dataset, run every month, print the budget
+system-deps:  ## Debian/Ubuntu: Pango and a font (the report's PDF), Chromium (the browser tests); needs root or sudo
+	@if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+		echo "system-deps needs root or sudo: ask for $(SYSTEM_PACKAGES), or see the README's System packages"; exit 1; fi; \
+	$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null
+	@echo "installed: $(SYSTEM_PACKAGES)"
+
+demo: install  ## set up, load the demo dataset, run every month, print the budget
 	$(BIN)/florwork demo
 
 status: install
 	$(BIN)/florwork status
 
-browser:  ## Debian's Chromium for the report's browser test (needs apt, as on CI)
-	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser test..."; \
-		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
-		 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "could not install chromium: the browser test will fail"; }
+# Every pytest target prints its 25 slowest tests. Tests that need Chromium skip without
+# it (they fail instead where CI=true); without Pango the report has no PDF (a warning).
+PYTEST := $(BIN)/pytest --durations=25
 
-test: install browser pdf-libs lint  ## lint, then unit and end-to-end tests (embedded PostgreSQL, real dbt and Airflow, Chromium)
-	$(BIN)/pytest
+test: install lint  ## lint, then every test: unit, DAG integrity, dbt rules, end to end (embedded PostgreSQL)
+	$(PYTEST)
 
-test-fast: install  ## unit tests only
-	$(BIN)/pytest -m "not e2e"
+test-quick: install  ## every test but the slow ones (marked `slow`: Airflow's scheduler, long histories)
+	$(PYTEST) -m "not slow"
+
+test-fast: install  ## under a minute, no database: unit tests, DAG integrity, GX suites on fixtures, dbt parse
+	$(PYTEST) -m fast
+
+test-rules: install  ## the warehouse built empty and every dbt unit test (the savings method's rules)
+	$(PYTEST) -m rules
+
+test-e2e: install  ## the end-to-end tests only (what test-fast and test-rules leave out)
+	$(PYTEST) -m "not fast and not rules"
 
 lint: install  ## ruff: lint rules, 120-character lines, formatting
 	$(BIN)/ruff check plugins dags tests bench

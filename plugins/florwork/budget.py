@@ -85,8 +85,9 @@ def latest_build() -> dict | None:
     return {"data_cutoff": row[0], "through_month": row[1]} if row else None
 
 
-def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list[dict]:
-    """Append the month's figures to marts.budget_runs where they changed; return them."""
+def publish(month: date, data_cutoff, airflow_run_id: str | None = None, pdf_missing: str | None = None) -> list[dict]:
+    """Append the month's figures to marts.budget_runs where they changed; return them.
+    ``pdf_missing`` says why the report will have no PDF (recorded with the run)."""
     # A month with no rule in force never gets here: the dbt test
     # rule_in_force_for_every_budget_month stops the warehouse build first.
     published = []
@@ -109,9 +110,9 @@ def publish(month: date, data_cutoff, airflow_run_id: str | None = None) -> list
                 continue
             run_id = wh.execute(
                 f"insert into marts.budget_runs ({columns}, supersedes_run_id, data_cutoff, code_version, "
-                f"airflow_run_id, seed_fingerprints) values ({', '.join(['%s'] * len(FIGURES))}, %s, %s, %s, %s, %s) "
-                "returning run_id",
-                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id, seeds),
+                f"airflow_run_id, seed_fingerprints, report_pdf_missing) "
+                f"values ({', '.join(['%s'] * len(FIGURES))}, %s, %s, %s, %s, %s, %s) returning run_id",
+                (*row, latest[0] if latest else None, data_cutoff, code_version(), airflow_run_id, seeds, pdf_missing),
             ).fetchone()[0]
             published.append(
                 {

@@ -339,6 +339,12 @@ def cmd_status(args) -> int:
             "published_at, run_id "
             "from marts.budget_runs_latest order by month desc, programme limit 5"
         ).fetchall()
+        without_pdf = [
+            m
+            for (m,) in wh.execute(
+                "select distinct month from marts.budget_runs_latest where report_pdf_missing is not null order by 1"
+            )
+        ]
     print("\nLatest published figures (marts.budget_runs_latest):")
     for p, m, r, tier, s, e, at, run_id in latest:
         print(
@@ -349,7 +355,14 @@ def cmd_status(args) -> int:
         print("  none yet")
     reports = sorted(config.reports_dir().glob("*/budget_*.html"))
     print(f"\nReports: {config.reports_dir()}" + (f" (latest: {reports[-1]})" if reports else " (none yet)"))
-    from florwork import quality, transform
+    from florwork import quality, report, transform
+
+    if report.pdf_unavailable():
+        print(f"PDF: this machine cannot write it ({report.pdf_unavailable()}); the HTML and CSV are written")
+    if without_pdf:
+        print(f"Published without PDF: {', '.join(f'{m:%Y-%m}' for m in without_pdf)}")
+    if report.pdf_unavailable() or without_pdf:
+        print(f"To get the PDF: {report.PDF_HOW_TO}")
 
     site = transform.docs_site()
     print(f"Data dictionary (dbt's docs site): {site if site.exists() else 'after the first build'}")

@@ -116,6 +116,20 @@ def _stop_orphans(pgdata: Path) -> None:
                 proc.kill()
 
 
+def reserve() -> dict:
+    """The state of a server not started yet: its port chosen now, which ``up`` then
+    keeps while it is free. Airflow reads its connections when first imported, so a
+    process that parses DAGs before it starts the server configures Airflow with this."""
+    if _state_file().exists():
+        return json.loads(_state_file().read_text())
+    from pgserver.utils import find_suitable_port
+
+    state_dir().mkdir(parents=True, exist_ok=True)
+    state = {"host": HOST, "port": find_suitable_port(HOST), "user": USER, "pgdata": str(_pgdata())}
+    _state_file().write_text(json.dumps(state, indent=2))
+    return state
+
+
 def up() -> dict:
     """Start the embedded server, or reuse the one already running; return its state."""
     from pgserver import _commands

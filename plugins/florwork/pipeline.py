@@ -260,7 +260,7 @@ def publish_budget(context) -> dict:
     month = months.budget_month(context)
     run_id = context["dag_run"].run_id if context.get("dag_run") else None
     with platform_lock.shared("publish_budget", month), warehouse.in_use():
-        rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id)
+        rows = budget.publish(month, budget.latest_build()["data_cutoff"], run_id, pdf_missing=report.pdf_unavailable())
         path = report.render(month)
     log.info("report written to %s", path)
     return {

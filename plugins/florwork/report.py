@@ -439,19 +439,40 @@ def render_html(month: date, data: dict, lang: str) -> str:
     )
 
 
-def write_pdf(html_path: Path, pdf_path: Path) -> float:
-    """The PDF of the page (WeasyPrint); return the seconds it took."""
-    started = time.monotonic()
+PDF_HOW_TO = (
+    "install Pango and a font: `make system-deps` (Debian/Ubuntu), or see the README's "
+    '"System packages" for macOS and Fedora; the next run of the month writes the PDF'
+)
+
+
+@cache
+def pdf_unavailable() -> str | None:
+    """Why the PDF cannot be written on this machine (WeasyPrint cannot load the system's
+    Pango), or None when it can. The HTML and the CSV never depend on it."""
     try:
-        from weasyprint import HTML
-    except OSError as exc:  # the system's Pango is missing
-        raise ReportFailed(f"the PDF needs Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0): {exc}")
+        import weasyprint  # noqa: F401
+    except (OSError, ImportError) as exc:  # OSError: the shared library is missing
+        return f"WeasyPrint cannot load Pango ({str(exc).splitlines()[0][:200]})"
+    return None
+
+
+def write_pdf(html_path: Path, pdf_path: Path) -> float | None:
+    """The PDF of the page (WeasyPrint); return the seconds it took, or None when this
+    machine cannot write PDFs (a warning says why and how to get them)."""
+    missing = pdf_unavailable()
+    if missing:
+        log.warning("no PDF for %s: %s; %s", html_path.name, missing, PDF_HOW_TO)
+        pdf_path.unlink(missing_ok=True)  # never leave a PDF of an earlier run beside the new page
+        return None
+    started = time.monotonic()
+    from weasyprint import HTML
+
     HTML(filename=str(html_path)).write_pdf(str(pdf_path))
     return time.monotonic() - started
 
 
 def render(month: date, lang: str | None = None) -> Path:
-    """Write the month's report (HTML, PDF and CSV); return the HTML path."""
+    """Write the month's report (HTML, CSV and, where Pango is installed, PDF); return the HTML path."""
     lang = lang or language()
     folder = config.reports_dir() / month.strftime("%Y-%m")
     folder.mkdir(parents=True, exist_ok=True)
@@ -464,5 +485,11 @@ def render(month: date, lang: str | None = None) -> Path:
     path = folder / f"budget_{month:%Y-%m}.html"
     path.write_text(render_html(month, data, lang))
     seconds = write_pdf(path, path.with_suffix(".pdf"))
-    log.info("report of %s written (%s): %s and its PDF (%.2f s)", f"{month:%Y-%m}", lang, path, seconds)
+    log.info(
+        "report of %s written (%s): %s%s",
+        f"{month:%Y-%m}",
+        lang,
+        path,
+        f" and its PDF ({seconds:.2f} s)" if seconds is not None else ", without PDF",
+    )
     return path

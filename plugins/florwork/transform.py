@@ -80,7 +80,7 @@ def dbt_env() -> dict[str, str]:
 # dbt's unit tests check the models' logic on fixed fixtures, not the data, so dbt advises
 # running them in development and CI only: a build leaves them out (they stood before
 # their models on the build's critical path) and the test suite runs them
-# (tests/e2e/test_savings_example.py runs `dbt test --select test_type:unit`).
+# (tests/rules/test_dbt_rules.py runs `dbt test --select test_type:unit`; `make test-rules`).
 BUILD_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 

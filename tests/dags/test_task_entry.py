@@ -5,10 +5,8 @@ Airflow's retries (plugins/florwork/pipeline.py, task_entry)."""
 import pytest
 from florwork import errors
 
-
-@pytest.fixture(autouse=True)
-def configured_airflow(embedded_server):
-    """Airflow reads its settings when first imported: after the suite configured them."""
+# Airflow reads its settings when first imported: after the suite configured them.
+pytestmark = pytest.mark.usefixtures("configured_airflow")
 
 
 @pytest.mark.parametrize(

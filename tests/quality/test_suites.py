@@ -12,17 +12,24 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import fresh_platform
 from florwork import config, contracts, errors, quality, sqlfiles, warehouse
 from florwork.extract import batches
 from florwork.extract.databases import landing
 from psycopg import sql
 from stdnum.it import codicefiscale
 
-pytestmark = pytest.mark.e2e
-
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "quality"
 SUITES = sorted(p.stem for p in (ROOT / "expectations").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def landing_warehouse(embedded_postgres):
+    """One fresh warehouse for the module: each test clears the landing tables it uses and
+    reads back only its own batches. Airflow's database is not needed."""
+    fresh_platform()
+    warehouse.bootstrap_once()
 
 
 def fixture(suite: str) -> dict:
@@ -125,8 +132,7 @@ def _key(suite: str) -> str:
 
 
 @pytest.mark.parametrize("suite", SUITES)
-def test_good_rows_pass_and_each_bad_row_fails_with_its_reason(platform, suite):
-    warehouse.bootstrap_once()
+def test_good_rows_pass_and_each_bad_row_fails_with_its_reason(landing_warehouse, suite):
     spec = fixture(suite)
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         relation, key, batch_id = _land(wh, suite, spec["good"])
@@ -149,8 +155,7 @@ def test_good_rows_pass_and_each_bad_row_fails_with_its_reason(platform, suite):
 
 
 @pytest.mark.parametrize("suite", [s for s in SUITES if expectations(s, "batch")])
-def test_a_key_repeated_within_a_batch_rejects_it(platform, suite):
-    warehouse.bootstrap_once()
+def test_a_key_repeated_within_a_batch_rejects_it(landing_warehouse, suite):
     spec = fixture(suite)
     (reason,) = expectations(suite, "batch")
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:

@@ -293,6 +293,9 @@ create table if not exists marts.budget_runs (
 -- ({"budget_targets.csv": "<sha256>", ...}): the targets and rules are versioned by
 -- their content as well as by rule_version.
 alter table marts.budget_runs add column if not exists seed_fingerprints jsonb;
+-- Why the run's report has no PDF (WeasyPrint found no Pango on the machine that
+-- published it); null when the PDF was written. The HTML and CSV are always written.
+alter table marts.budget_runs add column if not exists report_pdf_missing text;
 create index if not exists budget_runs_month on marts.budget_runs (programme, month, run_id);
 
 create or replace function ops.refuse_change() returns trigger language plpgsql as $$
