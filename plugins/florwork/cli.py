@@ -84,7 +84,7 @@ def cmd_load_demo(args) -> int:
     counts = sources.load_dataset(Path(args.dataset))
     if Path(args.dataset) == DEMO_DATASET:
         counts.update(sources.load_dataset(DEMO_EXTRA))
-    print("(the worked example's budget targets are the repository's seeds, dbt_project/seeds)")
+    print(f"(the dataset's budget targets and rules, if it has them, are in {config.state_dir() / 'seeds'})")
     for name, count in counts.items():
         print(f"  {name}: {count} new")
     return 0
@@ -330,6 +330,15 @@ def cmd_status(args) -> int:
             "\nSource freshness at the latest build (ops.source_freshness; thresholds: FLORWORK_FRESHNESS):",
             [f"{f.status:<11} {f.describe()}" for f in freshness.latest(wh)],
             "not checked yet",
+        )
+        warned = wh.execute(
+            "select test_warnings from ops.warehouse_builds where test_warnings is not null "
+            "order by build_id desc limit 1"
+        ).fetchone()
+        _section(
+            "\ndbt tests at severity warn that found rows in the latest build (why each warns: its meta.warn_because):",
+            [f"{name:<60} {rows:>6} rows" for name, rows in sorted((warned[0] if warned else {}).items())],
+            "none" if warned else "no build yet",
         )
         holders = platform_lock.holders(wh)
         if holders:

@@ -11,6 +11,8 @@ import logging
 from datetime import datetime, time, timedelta, timezone
 from time import monotonic
 
+from psycopg.types.json import Jsonb
+
 from florwork import (
     alerts,
     budget,
@@ -182,8 +184,12 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
     ):
         inputs = build_state.inputs(wh, through)
         same_as = None if (extra or force) else build_state.up_to_date(wh, inputs)
+        warnings = None
         if same_as is None:
             transform.run_dbt("build", through, extra)
+            warnings = transform.test_warnings()
+            for name, rows in sorted(warnings.items()):
+                log.warning("dbt test %s (severity warn) found %s rows", name, rows)
         else:
             log.info(
                 "the warehouse is up to date: build %s had the same inputs (raw batches, month, dbt project, "
@@ -196,8 +202,16 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
         with wh.transaction():  # the build's record and its inputs: both or neither
             build_id = wh.execute(
                 "insert into ops.warehouse_builds (started_at, data_cutoff, through_month, dbt_seconds, code_version, "
-                "outcome) values (%s, %s, %s, %s, %s, %s) returning build_id",
-                (started, cutoff, through, round(seconds, 2), budget.code_version(), outcome),
+                "outcome, test_warnings) values (%s, %s, %s, %s, %s, %s, %s) returning build_id",
+                (
+                    started,
+                    cutoff,
+                    through,
+                    round(seconds, 2),
+                    budget.code_version(),
+                    outcome,
+                    Jsonb(warnings) if warnings is not None else None,
+                ),
             ).fetchone()[0]
             if same_as is None and (not extra or extra == ["--full-refresh"]):  # a whole build, not a selection
                 build_state.remember(wh, build_id, inputs)

@@ -22,8 +22,12 @@ def create_sources() -> None:
             warehouse.create_source_schema(conn, source)
 
 
+BUDGET_OFFICE_SEEDS = ("budget_targets.csv", "reinvestment_rules.csv", "theoretical_costs.csv", "piao_targets.csv")
+
+
 def load_dataset(folder: Path) -> dict:
-    """Load a dataset's CSV files into the sources and copy its CO files to the landing folder.
+    """Load a dataset's CSV files into the sources, copy its CO files to the landing folder
+    and its budget office seeds (when it has targets) to the state folder's seeds.
 
     Rows already present (same primary key) are left as they are, so loading twice adds
     nothing.
@@ -60,4 +64,13 @@ def load_dataset(folder: Path) -> dict:
                 shutil.copy2(path, target / path.name)
                 copied += 1
         counts["co files"] = copied
+    if (folder / "budget_targets.csv").exists():
+        # The dataset's budget office seeds (targets, rules, costs) replace the
+        # repository's for the builds of this state folder, as a generated dataset's do.
+        seeds = config.state_dir() / "seeds"
+        seeds.mkdir(parents=True, exist_ok=True)
+        for name in BUDGET_OFFICE_SEEDS:
+            if (folder / name).exists():
+                shutil.copyfile(folder / name, seeds / name)
+                counts[f"seed {name}"] = 1
     return counts

@@ -8,6 +8,7 @@ from the same connection every other component uses.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -118,6 +119,18 @@ def month_env(through_month: date | None) -> dict[str, str]:
     dbt parses the whole project again when --vars change (about 2.5 s of each monthly
     build at region scale, bench/results/history.md)."""
     return {"FLORWORK_THROUGH_MONTH": through_month.isoformat() if through_month else ""}
+
+
+def test_warnings() -> dict[str, int]:
+    """The data tests of dbt's last invocation that warned, with the rows each found."""
+    results = config.state_dir() / "dbt" / "target" / "run_results.json"
+    if not results.exists():
+        return {}
+    return {
+        r["unique_id"].split(".")[2]: r.get("failures") or 0
+        for r in json.loads(results.read_text())["results"]
+        if r["status"] == "warn" and r["unique_id"].startswith("test.")
+    }
 
 
 def run_dbt(command: str, through_month: date | None = None, extra: list[str] | None = None) -> float:

@@ -58,6 +58,26 @@ def test_each_run_published_the_example_figures(example_run):
     ) == [("2024-1", True, True)]
 
 
+def test_the_example_runs_on_its_own_seeds(example_run):
+    """The example's targets and rule, not the repository's seeds: a city editing
+    dbt_project/seeds changes nothing here."""
+    import hashlib
+
+    platform, _, _ = example_run
+    assert platform.seeds_dir() == platform.state_dir() / "seeds"  # copied there by load_dataset
+    (fingerprints,) = {row[0] for row in query("warehouse", "select seed_fingerprints::text from marts.budget_runs")}
+    recorded = json.loads(fingerprints)
+    for name in ("budget_targets.csv", "reinvestment_rules.csv"):
+        assert recorded[name] == hashlib.sha256((EXAMPLE / name).read_bytes()).hexdigest(), name
+
+
+def test_the_clean_example_warns_nothing(example_run):
+    """The tests at severity warn stand for dirt in real deliveries; the example has none,
+    so any row they find is a broken relationship in the models."""
+    builds = query("warehouse", "select test_warnings from ops.warehouse_builds where outcome = 'built'")
+    assert builds and all(warnings == {} for (warnings,) in builds), builds
+
+
 def test_the_monthly_builds_leave_the_unit_tests_out(example_run):
     """They run on their own: tests/rules/test_dbt_rules.py (`make test-rules`)."""
     platform, _, _ = example_run

@@ -26,15 +26,29 @@ def _manifest() -> dict:
     return json.loads((config.state_dir() / "dbt" / "target" / "manifest.json").read_text())
 
 
-@pytest.mark.fast
-def test_the_project_parses():
+@pytest.fixture(scope="module")
+def parsed() -> dict:
     """dbt parse needs no database: the connection settings only (a reserved port)."""
     embedded.reserve()
     transform.run_dbt("parse")
-    manifest = _manifest()
-    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
-    assert len(models) > 40 and len(manifest["unit_tests"]) > 20
-    assert manifest["exposures"], "the marts' exposures are declared"
+    return _manifest()
+
+
+@pytest.mark.fast
+def test_the_project_parses(parsed):
+    models = [n for n in parsed["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) > 40 and len(parsed["unit_tests"]) > 20
+    assert parsed["exposures"], "the marts' exposures are declared"
+
+
+@pytest.mark.fast
+def test_a_data_test_at_warn_says_why(parsed):
+    """A test that cannot fail a build must say why; its rows are counted per build
+    (ops.warehouse_builds.test_warnings) and shown by `florwork status`."""
+    tests = [n for n in parsed["nodes"].values() if n["resource_type"] == "test"]
+    warned = {n["name"]: n["config"]["meta"].get("warn_because") for n in tests if n["config"]["severity"] == "warn"}
+    assert warned and not [name for name, why in warned.items() if not why], warned
+    assert len(tests) - len(warned) > 150, "every other data test fails the build"
 
 
 @pytest.fixture(scope="module")

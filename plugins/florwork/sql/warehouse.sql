@@ -153,6 +153,9 @@ create table if not exists ops.warehouse_builds (
 );
 -- 'built': dbt ran; 'up to date': its inputs were those of the last build (build_state.py).
 alter table ops.warehouse_builds add column if not exists outcome text not null default 'built';
+-- The data tests at severity warn that found rows in a build ({"test name": rows}); each
+-- says why it warns rather than fails in its meta.warn_because. Null for 'up to date'.
+alter table ops.warehouse_builds add column if not exists test_warnings jsonb;
 
 -- The inputs of the last successful build (florwork/build_state.py): a build with the same
 -- ones has nothing to write. Every dbt invocation removes the row (dbt_project.yml).

@@ -1,5 +1,14 @@
-"""A hand-made Bologna dataset that reproduces the tables of the programme's 2018 report
-("I numeri"), through the real pipeline (the sources → Airflow → GX → dbt).
+"""Hand-made datasets that reproduce the tables each programme published, through the
+real pipeline (the sources → Airflow → GX → dbt), in one run: Bologna's 2018 report ("I
+numeri") and Florence's hub's own funnel.
+
+Florence's hub reported 56 people met and profiled, 7 in the soft-skills lab, 12 in the
+on-the-job lab and 10 "avviate al lavoro in aziende attraverso tirocinio". The dataset:
+56 people referred to the first edition, taken in charge and profiled; people 1-7 in the
+soft-skills lab, 5-16 in the on-the-job lab (5, 6 and 7 after the soft-skills one), 12-21
+in an internship in a company (12-16 after the on-the-job lab). A person counts in every
+pathway entered; no CO notice, so nobody is hired and the 10 go into companies through
+their internship; the 35 in no pathway are waiting.
 
 The board, worked out by hand: 26 companies joined the board directly (one of them a sole
 trader, whose name must not be published), 1 through a non-signatory body, 5 through
@@ -91,9 +100,70 @@ def projects() -> list[tuple]:
     return rows
 
 
+HUB = {"soft_skills": range(1, 8), "on_the_job": range(5, 17), "internship": range(12, 22), "profiled": 56}
+HOST = ("06123450481", "Officine Fiorentine S.r.l.")
+
+
+def hub_people() -> list[tuple]:
+    """56 people in SIS with valid codici fiscali, living in Florence."""
+    from stdnum.it import codicefiscale
+
+    rows = []
+    for n in range(1, HUB["profiled"] + 1):
+        stem = f"BNCLRA{80 + n % 20:02d}{'ABCDEHLMPRST'[n % 12]}{n % 28 + 1:02d}D612"
+        cf = stem + codicefiscale.calc_check_digit(stem)
+        rows.append(
+            (
+                n,
+                cf,
+                "Bianchi",
+                "Lara",
+                "1985-05-05",
+                "F",
+                "ITA",
+                "LICENZA_MEDIA",
+                "048017",
+                n % 5 + 1,
+                "SVANTAGGIATO_381",
+                UPDATED,
+            )
+        )
+    return rows
+
+
+def load_hub(sis, partner) -> None:
+    people = hub_people()
+    cf = {row[0]: row[1] for row in people}
+    with sis.cursor().copy("copy sis.assistiti from stdin") as cp:
+        for row in people:
+            cp.write_row(row)
+    with sis.cursor().copy("copy sis.segnalazioni from stdin") as cp:
+        for n in cf:
+            cp.write_row((n, n, "FLORATWORK", 1, "SST_Q1", "2025-02-03", "PRESO_IN_CARICO", "2025-02-17", UPDATED))
+    with partner.cursor().copy("copy partner.profilazioni from stdin") as cp:
+        for n in cf:
+            cp.write_row((n, cf[n], "FLORATWORK", "2025-03-03", "MEDIA", 50, "NESSUNO", None, UPDATED))
+    with partner.cursor().copy("copy partner.aziende from stdin") as cp:
+        cp.write_row((*HOST, "25.62.00", "048017", False, "CONFINDUSTRIA", "2024-09-01", UPDATED))
+    pathways = [
+        *((n, "LAB_SOFT_SKILLS", "Cooperativa Il Cenacolo", None, "2025-04-01") for n in HUB["soft_skills"]),
+        *((n, "LAB_ON_THE_JOB", "Cooperativa Il Cenacolo", None, "2025-06-02") for n in HUB["on_the_job"]),
+        *((n, "TIROCINIO_EXTRACURRICOLARE", HOST[1], HOST[0], "2025-09-01") for n in HUB["internship"]),
+    ]
+    with partner.cursor().copy("copy partner.percorsi from stdin") as cp:
+        for pid, (n, kind, runner_name, host, start) in enumerate(pathways, start=1):
+            cp.write_row(
+                (pid, cf[n], "FLORATWORK", kind, runner_name, host, start, "2026-03-31", None, None, 120, None, UPDATED)
+            )
+
+
 @pytest.fixture(scope="module")
 def seed_tables_run(embedded_server, tmp_path_factory):
     fresh_platform()
+    with warehouse.connect("sis_source") as sis, warehouse.connect("partner_source") as partner:
+        load_hub(sis, partner)
+        sis.commit()
+        partner.commit()
     with warehouse.connect("ipl_source") as ipl:
         with ipl.cursor().copy("copy ipl.aziende from stdin") as cp:
             for row in companies():
@@ -132,3 +202,13 @@ def test_the_projects_funnel(seed_tables_run):
         "from marts.ipl_projects_funnel order by project_type",
     )
     assert funnel == [("AUTOIMPIEGO", 25, 7, 6, 6, 6, 8, "20000.00"), ("SOCIALE", 12, 0, 6, 5, 1, 2, "12000.00")]
+
+
+def test_florence_hub_funnel_as_the_hub_reports_it(seed_tables_run):
+    funnel = query(
+        "warehouse",
+        "select edition, people_referred, people_taken_in_charge, people_assessed, people_in_soft_skills_lab, "
+        "people_in_on_the_job_lab, people_in_internship, people_hired, people_into_companies, people_withdrawn, "
+        "people_waiting from marts.programme_funnel where programme = 'FLORATWORK'",
+    )
+    assert funnel == [(1, 56, 56, 56, 7, 12, 10, 0, 10, 0, 35)]
