@@ -43,13 +43,18 @@ status: install
 
 # Every pytest target prints its 25 slowest tests. Tests that need Chromium skip without
 # it (they fail instead where CI=true); without Pango the report has no PDF (a warning).
+# The end-to-end tests run on one worker per core (pytest-xdist), each with its own
+# embedded PostgreSQL and state folder; a module's tests stay on one worker, as they
+# share its run. WORKERS=1 runs them in this process.
 PYTEST := $(BIN)/pytest --durations=25
+WORKERS ?= auto
+PARALLEL := $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
 test: install lint  ## lint, then every test: unit, DAG integrity, dbt rules, end to end (embedded PostgreSQL)
-	$(PYTEST)
+	$(PYTEST) $(PARALLEL)
 
 test-quick: install  ## every test but the slow ones (marked `slow`: Airflow's scheduler, long histories)
-	$(PYTEST) -m "not slow"
+	$(PYTEST) $(PARALLEL) -m "not slow"
 
 test-fast: install  ## under a minute, no database: unit tests, DAG integrity, GX suites on fixtures, dbt parse
 	$(PYTEST) -m fast
@@ -58,7 +63,7 @@ test-rules: install  ## the warehouse built empty and every dbt unit test (the s
 	$(PYTEST) -m rules
 
 test-e2e: install  ## the end-to-end tests only (what test-fast and test-rules leave out)
-	$(PYTEST) -m "not fast and not rules"
+	$(PYTEST) $(PARALLEL) -m "not fast and not rules"
 
 lint: install  ## ruff: lint rules, 120-character lines, formatting
 	$(BIN)/ruff check plugins dags tests bench
