@@ -4,7 +4,7 @@
 Extracts the partner's case platform (employability assessments, pathway enrolments,
 the company network) into the warehouse's `raw` layer, incrementally on
 `aggiornato_il`, exactly as `extract_social_services` does for SIS: one batch per table
-of `contracts/partner.sql`, validated by Great Expectations
+of `plugins/florwork/contract_files/partner.sql`, validated by Great Expectations
 (`expectations/partner__*.json`), failing rows quarantined with their reasons, one
 transaction per batch.
 

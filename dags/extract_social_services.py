@@ -4,7 +4,7 @@
 Extracts the social services case system (SIS: people in care, referrals, benefit
 payments) into the warehouse's `raw` layer, incrementally on `aggiornato_il`.
 
-Each table of `contracts/sis.sql` is one task and one batch: rows changed since the
+Each table of `plugins/florwork/contract_files/sis.sql` is one task and one batch: rows changed since the
 table's high-water mark (less a safety overlap) and before the run's cutoff stream from
 the source's COPY into the warehouse, are validated by Great Expectations
 (`expectations/sis__*.json`), and land in `raw` or, with their reasons, in

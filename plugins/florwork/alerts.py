@@ -20,6 +20,7 @@ import os
 from datetime import timedelta
 
 from florwork import months
+from florwork.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +130,8 @@ def budget_deadline() -> timedelta:
         hour, minute = (int(x) for x in clock.split(":"))
         deadline = timedelta(days=int(day) - 1, hours=hour - 6, minutes=minute)
     except ValueError:
-        from florwork.errors import ConfigError
-
         raise ConfigError(f'{DEADLINE}={value!r} is not "D HH:MM" (e.g. "3 09:00")') from None
     if deadline <= timedelta(0):
-        from florwork.errors import ConfigError
-
         raise ConfigError(f"{DEADLINE}={value!r} falls before the budget run starts (the 1st at 06:00)")
     return deadline
 
