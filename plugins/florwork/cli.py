@@ -366,11 +366,12 @@ def cmd_status(args) -> int:
     print(f"\nReports: {config.reports_dir()}" + (f" (latest: {reports[-1]})" if reports else " (none yet)"))
     from florwork import quality, report, transform
 
-    if report.pdf_unavailable():
-        print(f"PDF: this machine cannot write it ({report.pdf_unavailable()}); the HTML and CSV are written")
+    cannot = report.pdf_unavailable()
+    if cannot:
+        print(f"PDF: this machine cannot write it ({cannot}); the HTML and CSV are written")
     if without_pdf:
         print(f"Published without PDF: {', '.join(f'{m:%Y-%m}' for m in without_pdf)}")
-    if report.pdf_unavailable() or without_pdf:
+    if cannot or without_pdf:
         print(f"To get the PDF: {report.PDF_HOW_TO}")
 
     site = transform.docs_site()

@@ -125,7 +125,11 @@ def reserve() -> dict:
     from pgserver.utils import find_suitable_port
 
     state_dir().mkdir(parents=True, exist_ok=True)
-    state = {"host": HOST, "port": find_suitable_port(HOST), "user": USER, "pgdata": str(_pgdata())}
+    return _write_state(find_suitable_port(HOST))
+
+
+def _write_state(port: int) -> dict:
+    state = {"host": HOST, "port": port, "user": USER, "pgdata": str(_pgdata())}
     _state_file().write_text(json.dumps(state, indent=2))
     return state
 
@@ -169,9 +173,7 @@ def up() -> dict:
             if _running_port():
                 break
             time.sleep(0.5)
-    state = {"host": HOST, "port": port, "user": USER, "pgdata": str(pgdata)}
-    _state_file().write_text(json.dumps(state, indent=2))
-    return state
+    return _write_state(port)
 
 
 def down() -> bool:

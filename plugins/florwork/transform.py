@@ -54,6 +54,11 @@ def _seed_path() -> str:
     return f"seeds_in_use/{key}"
 
 
+def target_dir() -> Path:
+    """dbt's artefacts (manifest, run results, docs) of this state folder."""
+    return config.state_dir() / "dbt" / "target"
+
+
 def dbt_env() -> dict[str, str]:
     parts = config.uri_parts(config.connection_uri("warehouse"))
     return {
@@ -73,7 +78,7 @@ def dbt_env() -> dict[str, str]:
         # bench/results/history.md).
         "FLORWORK_DBT_THREADS": os.environ.get("FLORWORK_DBT_THREADS") or str(max(2, os.cpu_count() or 2)),
         # Artefacts per state folder: the test suite and the demo never share them.
-        "DBT_TARGET_PATH": str(config.state_dir() / "dbt" / "target"),
+        "DBT_TARGET_PATH": str(target_dir()),
         "DBT_LOG_PATH": str(config.state_dir() / "dbt" / "logs"),
     }
 
@@ -109,7 +114,7 @@ def write_docs_site(through_month: date) -> Path:
     run_dbt("docs generate", through_month, ["--static"])
     page = docs_site()
     page.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(config.state_dir() / "dbt" / "target" / "static_index.html", page)
+    shutil.copyfile(target_dir() / "static_index.html", page)
     return page
 
 
@@ -123,7 +128,7 @@ def month_env(through_month: date | None) -> dict[str, str]:
 
 def test_warnings() -> dict[str, int]:
     """The data tests of dbt's last invocation that warned, with the rows each found."""
-    results = config.state_dir() / "dbt" / "target" / "run_results.json"
+    results = target_dir() / "run_results.json"
     if not results.exists():
         return {}
     return {

@@ -13,17 +13,17 @@ from datetime import date
 
 import pytest
 from conftest import fresh_platform
-from florwork import config, embedded, transform, warehouse
+from florwork import embedded, transform, warehouse
 
 THROUGH = date(2025, 12, 1)
 
 
 def _results() -> list[dict]:
-    return json.loads((config.state_dir() / "dbt" / "target" / "run_results.json").read_text())["results"]
+    return json.loads((transform.target_dir() / "run_results.json").read_text())["results"]
 
 
 def _manifest() -> dict:
-    return json.loads((config.state_dir() / "dbt" / "target" / "manifest.json").read_text())
+    return json.loads((transform.target_dir() / "manifest.json").read_text())
 
 
 @pytest.fixture(scope="module")
