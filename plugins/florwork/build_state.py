@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -34,26 +35,30 @@ PROJECT_SKIPPED = {"target", "logs", "seeds_in_use", "dbt_packages", "__pycache_
 # loaders, is neither: such a change needs a forced build (docs/scaling.md). The
 # statistics' write counters would see it, but they reach the catalog up to seconds
 # after the write, which would make the comparison depend on timing.
-# Only the tables dbt reads: the contracts' raw tables and their partitions (a load truncates
-# its landing table even when it brings nothing).
+# Only the tables dbt reads: the contracts' raw tables, each with its partitions' files (a
+# load truncates its landing table even when it brings nothing). Both the files and the
+# ledger are kept per raw table, so that a build can tell which tables changed.
 RAW_SQL = """
-select coalesce(jsonb_agg(jsonb_build_array(c.relname, c.relfilenode) order by c.relname), '[]'::jsonb)
-from pg_class c
-join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = 'raw' and c.relkind in ('r', 'p')
-  and (c.relname = any(%(tables)s) or c.oid in (
-        select i.inhrelid from pg_inherits i join pg_class p on p.oid = i.inhparent
-        where p.relnamespace = n.oid and p.relname = any(%(tables)s)))
-"""
-LEDGER_SQL = """
-select coalesce(jsonb_object_agg(source, jsonb_build_array(batches, last_batch, rows_written)), '{}'::jsonb)
+select coalesce(jsonb_object_agg(tables.name, tables.files), '{}'::jsonb)
 from (
-    select source, count(*) as batches, max(batch_id) as last_batch,
-           sum(coalesce(rows_loaded, 0) + coalesce(rows_released, 0)) as rows_written
-    from ops.batches
-    where status = 'done' and (rows_loaded > 0 or rows_released > 0)
-    group by source
-) as written
+    select coalesce(parent.relname, c.relname) as name, jsonb_agg(c.relfilenode order by c.relname) as files
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    left join pg_inherits i on i.inhrelid = c.oid
+    left join pg_class parent on parent.oid = i.inhparent
+    where n.nspname = 'raw' and c.relkind in ('r', 'p')
+      and coalesce(parent.relname, c.relname) = any(%(tables)s)
+    group by coalesce(parent.relname, c.relname)
+) as tables
+"""
+# The batches that wrote rows, per source object (a database table, a CO file).
+LEDGER_SQL = """
+select source, source_object, count(*) as batches, max(batch_id) as last_batch,
+       sum(coalesce(rows_loaded, 0) + coalesce(rows_released, 0)) as rows_written
+from ops.batches
+where status = 'done' and (rows_loaded > 0 or rows_released > 0)
+group by source, source_object
+order by source, source_object
 """
 BOOTSTRAP_SQL = """
 select (select fingerprint from ops.bootstrap_state),
@@ -93,6 +98,22 @@ def raw_tables() -> list[str]:
     )
 
 
+def raw_table(source: str, source_object: str) -> str:
+    """The raw table a batch of ``source_object`` writes (every CO file: the CO notices)."""
+    return "co_notices" if source == "co" else source_object.replace(".", "_", 1)
+
+
+def ledger(conn: psycopg.Connection) -> dict[str, list[int]]:
+    """Per raw table: the batches that wrote rows to it, the last one, the rows written."""
+    written: dict[str, list[int]] = {}
+    for source, source_object, batches, last_batch, rows in conn.execute(LEDGER_SQL):
+        totals = written.setdefault(raw_table(source, source_object), [0, 0, 0])
+        totals[0] += batches
+        totals[1] = max(totals[1], last_batch)
+        totals[2] += int(rows)
+    return written
+
+
 def inputs(conn: psycopg.Connection, through: date) -> dict:
     """Everything the build through ``through`` would read, as it is now."""
     target = config.uri_parts(config.connection_uri("warehouse"))
@@ -106,9 +127,47 @@ def inputs(conn: psycopg.Connection, through: date) -> dict:
         "bootstrap": bootstrap,
         "key": key,
         "migrations": migrations,
-        "ledger": conn.execute(LEDGER_SQL).fetchone()[0],
-        "raw": digest(conn.execute(RAW_SQL, {"tables": raw_tables()}).fetchone()[0]),
+        "ledger": ledger(conn),
+        "raw": conn.execute(RAW_SQL, {"tables": raw_tables()}).fetchone()[0],
     }
+
+
+# The inputs that change only some of the graph: the raw tables (the ledger and the tables'
+# files) and the month. Any other change (the project, the seeds, dbt, the target, the
+# bootstrap, the key) may change any model: the whole graph is built.
+PER_TABLE = ("ledger", "raw")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last successful build: the raw tables, and whether the month did."""
+
+    tables: tuple[str, ...]
+    month: bool
+
+
+def changes(previous: dict | None, current: dict) -> Changes | None:
+    """The raw tables and month that changed between two builds' inputs, or None when the
+    whole graph must be built (no previous build known, or another input changed)."""
+    if not previous or set(previous) != set(current):
+        return None
+    if any(previous[k] != current[k] for k in current if k not in (*PER_TABLE, "through_month")):
+        return None
+    tables = set()
+    for part in PER_TABLE:
+        before, now = previous[part], current[part]
+        if not (isinstance(before, dict) and isinstance(now, dict)):
+            return None  # recorded by a platform that kept them whole
+        tables |= {t for t in before.keys() | now.keys() if before.get(t) != now.get(t)}
+    return Changes(tuple(sorted(tables)), previous["through_month"] != current["through_month"])
+
+
+def previous(conn: psycopg.Connection) -> dict | None:
+    """The inputs of the last successful whole build, if every relation it left is still there."""
+    row = conn.execute("select inputs, relations_digest from ops.build_inputs").fetchone()
+    if row and row[1] == relations(conn):
+        return row[0]
+    return None
 
 
 def digest(values: object) -> str:

@@ -150,6 +150,7 @@ def _build_warehouse(context) -> dict:
         "data_cutoff": cutoff.isoformat(),
         "outcome": build["outcome"],
         "dbt_seconds": round(build["seconds"], 1),
+        "selected": build["selected"],
     }
 
 
@@ -174,8 +175,11 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
 
     A build whose inputs are those of the last successful one (florwork/build_state.py)
     does not run dbt: it is recorded as 'up to date' with its own cutoff, which is all
-    the budget run waits for. ``extra`` dbt arguments (a full refresh, a selection) or
-    ``force`` always run dbt. Returns the build's id, outcome and seconds."""
+    the budget run waits for. A build whose inputs differ from the last one's only in some
+    raw tables or the month visits only what they change (build_scope). ``extra`` dbt
+    arguments (a full refresh, a selection) or ``force`` always run dbt, ``force`` on the
+    whole graph. Returns the build's id, outcome, seconds and selectors (None: the whole
+    graph)."""
     started = datetime.now(timezone.utc)
     clock = monotonic()
     with (
@@ -184,9 +188,10 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
     ):
         inputs = build_state.inputs(wh, through)
         same_as = None if (extra or force) else build_state.up_to_date(wh, inputs)
-        warnings = None
+        warnings, scope = None, None
         if same_as is None:
-            transform.run_dbt("build", through, extra)
+            scope = None if (extra or force) else build_scope(wh, inputs)
+            transform.run_dbt("build", through, extra or (["--select", *scope] if scope else None))
             warnings = transform.test_warnings()
             for name, rows in sorted(warnings.items()):
                 log.warning("dbt test %s (severity warn) found %s rows", name, rows)
@@ -213,9 +218,32 @@ def recorded_build(through, cutoff, extra: list[str] | None = None, force: bool 
                     Jsonb(warnings) if warnings is not None else None,
                 ),
             ).fetchone()[0]
-            if same_as is None and (not extra or extra == ["--full-refresh"]):  # a whole build, not a selection
+            if same_as is None and (not extra or extra == ["--full-refresh"]):  # not a caller's selection
                 build_state.remember(wh, build_id, inputs)
-    return {"build_id": build_id, "outcome": outcome, "seconds": seconds}
+    return {"build_id": build_id, "outcome": outcome, "seconds": seconds, "selected": scope}
+
+
+def build_scope(wh, inputs: dict) -> list[str] | None:
+    """The dbt selectors of what changed since the last successful whole build: the models
+    downstream of the raw tables that changed and, with a new month, of the models that
+    read the month (transform.selection). None, for the whole graph, when anything else
+    changed (the project, the seeds, dbt, the bootstrap, the key), when no such build is
+    known, or when dbt's manifest is missing."""
+    changed = build_state.changes(build_state.previous(wh), inputs)
+    manifest = transform.manifest() if changed is not None else None
+    if changed is None or manifest is None:
+        log.info("building the whole graph")
+        return None
+    scope = transform.selection(manifest, changed.tables, changed.month)
+    if not scope:  # inputs changed that no node reads: build everything rather than guess
+        return None
+    log.info(
+        "building what changed since the last build: raw tables %s%s (dbt --select %s)",
+        ", ".join(changed.tables) or "none",
+        " and the month" if changed.month else "",
+        " ".join(scope),
+    )
+    return scope
 
 
 @task_entry

@@ -103,6 +103,50 @@ def dbt_args(command: str, extra: list[str] | None = None) -> list[str]:
     return args + (extra or [])
 
 
+# The macro a model reads the month it is built through with (macros/utils/through_month.sql).
+MONTH_MACRO = "macro.florwork.through_month"
+
+
+def manifest() -> dict | None:
+    """The manifest dbt wrote at its last invocation in this state folder, if any."""
+    path = target_dir() / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _macros_using(manifest_: dict, macro: str) -> set[str]:
+    """``macro`` and every macro that calls it, directly or through others."""
+    found, grew = {macro}, True
+    while grew:
+        callers = {m for m, node in manifest_["macros"].items() if found & set(node["depends_on"]["macros"])}
+        grew = bool(callers - found)
+        found |= callers
+    return found
+
+
+def selection(manifest_: dict, tables: tuple[str, ...] | list[str], month_changed: bool) -> list[str]:
+    """The nodes a build must visit when only the raw ``tables`` changed (and the month, if
+    ``month_changed``): dbt selectors for the models downstream of those tables' sources
+    and, when the month changed, of the models and tests that read it. A model that reads
+    no node of the graph (stg_sources__watermark reads the raw tables' load times through
+    the graph's metadata) is built every time, alone: its dependants take it up when their
+    own inputs change. dbt's build runs the tests of every model selected."""
+    project = manifest_["metadata"].get("project_name", "florwork")
+    selectors = [
+        f"source:{node['source_name']}.{node['name']}+"
+        for node in manifest_["sources"].values()
+        if node["package_name"] == project and node["schema"] == "raw" and node["identifier"] in tables
+    ]
+    month_macros = _macros_using(manifest_, MONTH_MACRO) if month_changed else set()
+    for node in manifest_["nodes"].values():
+        if node["package_name"] != project or node["resource_type"] not in ("model", "test"):
+            continue
+        if node["resource_type"] == "model" and not node["depends_on"]["nodes"]:
+            selectors.append(node["name"])
+        if month_macros & set(node["depends_on"]["macros"]):
+            selectors.append(f"{node['name']}+" if node["resource_type"] == "model" else node["name"])
+    return sorted(set(selectors))
+
+
 def docs_site() -> Path:
     """dbt's docs site, one self-contained page beside the reports: the data dictionary
     of every model, column and test, the lineage and the exposures."""

@@ -3,10 +3,10 @@ months with late data, corrections (a CF corrected, a payment moved to a later m
 person registered twice (two ids, one CF), a rule change and new Bologna months; and a
 broken person selection is caught."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from conftest import query
-from florwork import config, months, runner, transform, warehouse
+from florwork import config, months, pipeline, runner, transform, warehouse
 from florwork.extract import co_files, databases
 from florwork.generate import cf, write
 
@@ -192,6 +192,21 @@ def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_c
         "where _built_at >= (select max(started_at) from ops.warehouse_builds) and month < '2025-05-01'",
     )[0][0]
     assert rebuilt > 0, "late data rebuilt some persons' earlier months"
+
+    # Then only one source changes: SIS moves a payment again, and the build visits what
+    # lies downstream of SIS's payments alone (pipeline.build_scope).
+    change_sis(
+        "update sis.erogazioni set mese_competenza = '2025-03-01', aggiornato_il = '2025-06-02 09:00+02' "
+        "where id_erogazione = (select min(id_erogazione) from sis.erogazioni where mese_competenza = '2025-04-01')",
+        (),
+    )
+    databases.extract_source("sis", months.month_cutoff(months.parse_month("2025-05")) + timedelta(days=2))
+    build = pipeline.recorded_build(months.parse_month("2025-05"), pipeline.data_cutoff())
+    assert (
+        build["outcome"] == "built"
+        and build["selected"]
+        and not [s for s in build["selected"] if s.startswith("source:") and "sis_erogazioni" not in s]
+    ), build
     incremental = {t: contents(t) for t in TABLES}
 
     transform.run_dbt("build", months.parse_month("2025-05"), extra=["--full-refresh"])

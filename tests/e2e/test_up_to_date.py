@@ -1,6 +1,7 @@
 """A build with nothing new does not run dbt; a new batch, a dbt run by hand, a dropped
 relation or `force` make the next one run it (plugins/florwork/build_state.py)."""
 
+import json
 from datetime import datetime, timezone
 
 from conftest import EXAMPLE, query
@@ -68,6 +69,11 @@ def test_a_build_runs_dbt_only_when_its_inputs_changed(platform, tmp_path):
         ).fetchone()
     databases.extract_source("sis", months.month_cutoff(FEBRUARY))
     assert build() == "built"
+    # Only SIS's payments changed: the build visited what lies downstream of them (and
+    # the watermark), not Bologna's models nor the partner's staging, nor the seeds.
+    visited = {r["unique_id"] for r in json.loads(run_results.read_text())["results"]}
+    assert {"model.florwork.stg_social_services__payments", "model.florwork.budget_monthly"} <= visited
+    assert not [u for u in visited if u.startswith(("model.florwork.ipl_", "model.florwork.stg_partner", "seed."))]
     assert query(
         "warehouse", "select amount_eur from staging.stg_social_services__payments where payment_id = %s", (payment_id,)
     ) == [(amount,)]
