@@ -166,15 +166,33 @@ DETAILED_FORMAT = {**QUICK_FORMAT, "result_format": "SUMMARY", "partial_unexpect
 _VALUE_LISTS = ("unexpected_list", "partial_unexpected_list", "partial_unexpected_counts", "details")
 
 
+# The checkpoints this process has written to GX's store, by suite, landing table and
+# context: a process that loads a table again (a month after another under `florwork
+# run`) reuses them instead of writing the suite and checkpoints to the store again.
+_checkpoints: dict = {}
+
+
 def _checkpoint(suite_name: str, relation: str):
     """The suite's two checkpoints on its landing table ``relation`` (which holds the batch
     being loaded): the quick one and the detailed one (see QUICK_FORMAT)."""
-    import great_expectations as gx
-
     schema, table = relation.split(".")
     url = config.sqlalchemy_url(config.connection_uri("warehouse"), role=config.component_role("loader"))
     batch_definition = _batch_definition(url, schema, table)
     context = _context()
+    key = (suite_name, relation, os.environ["FLORWORK_GX_WAREHOUSE_URL"])
+    written = _checkpoints.get(key)
+    if written is None or written[0] is not context or written[1] is not batch_definition:
+        written = _checkpoints[key] = (
+            context,
+            batch_definition,
+            _write_checkpoints(context, suite_name, batch_definition),
+        )
+    return written[2]
+
+
+def _write_checkpoints(context, suite_name: str, batch_definition):
+    import great_expectations as gx
+
     suite = context.suites.add_or_update(build_suite(suite_name))
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
@@ -271,6 +289,7 @@ def reset() -> None:
     """Forget the GX context and its connections (after a database was recreated)."""
     _prepared.clear()
     _loaded.clear()
+    _checkpoints.clear()
 
 
 def _describe(result) -> tuple[str, str]:
