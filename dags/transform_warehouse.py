@@ -13,7 +13,9 @@ December, with the sources loaded to midnight, November). Each successful build 
 recorded in `ops.warehouse_builds` with its data cutoff; the monthly budget run waits
 for it. A build whose inputs are those of the last successful one (no new raw batch,
 the same month, dbt project and seeds: `florwork.build_state`) does not run dbt and is
-recorded as `up to date`; trigger with `{"force": true}` to run dbt anyway.
+recorded as `up to date`; a build whose inputs differ only in some raw tables or the
+month selects what lies downstream of them (`pipeline.build_scope`); trigger with
+`{"force": true}` to run dbt on the whole graph anyway.
 `render_programme_pages` then writes Bologna's page for Insieme per il lavoro's
 technical table (HTML and CSV) for the month built, beside that month's budget report.
 Why one `dbt build` task and not a task per model (Cosmos): see

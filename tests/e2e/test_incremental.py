@@ -193,8 +193,9 @@ def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_c
     )[0][0]
     assert rebuilt > 0, "late data rebuilt some persons' earlier months"
 
-    # Then only one source changes: SIS moves a payment again, and the build visits what
-    # lies downstream of SIS's payments alone (pipeline.build_scope).
+    # Then only one source changes: SIS moves a payment again (and its people registry has
+    # June's changes), and the build visits what lies downstream of SIS alone
+    # (pipeline.build_scope): no partner, Bologna or CO source, no new month.
     change_sis(
         "update sis.erogazioni set mese_competenza = '2025-03-01', aggiornato_il = '2025-06-02 09:00+02' "
         "where id_erogazione = (select min(id_erogazione) from sis.erogazioni where mese_competenza = '2025-04-01')",
@@ -202,11 +203,9 @@ def test_incremental_equals_full_refresh_over_months_with_late_data_and_a_rule_c
     )
     databases.extract_source("sis", months.month_cutoff(months.parse_month("2025-05")) + timedelta(days=2))
     build = pipeline.recorded_build(months.parse_month("2025-05"), pipeline.data_cutoff())
-    assert (
-        build["outcome"] == "built"
-        and build["selected"]
-        and not [s for s in build["selected"] if s.startswith("source:") and "sis_erogazioni" not in s]
-    ), build
+    sources_selected = [s for s in build["selected"] or [] if s.startswith("source:")]
+    assert build["outcome"] == "built" and "source:social_services.sis_erogazioni+" in sources_selected, build
+    assert all(s.startswith("source:social_services.") for s in sources_selected), build
     incremental = {t: contents(t) for t in TABLES}
 
     transform.run_dbt("build", months.parse_month("2025-05"), extra=["--full-refresh"])

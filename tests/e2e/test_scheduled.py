@@ -232,10 +232,20 @@ def test_the_scheduler_runs_the_platform_end_to_end(platform, tmp_path, inbox):
 
     env = {**scheduler_env(tmp_path / "airflow"), **inbox.env}  # alerts to a local SMTP server
     airflow(env, "db", "migrate")
-    for conn_id, database in config.EMBEDDED_DATABASES.items():
-        airflow(env, "connections", "add", conn_id, "--conn-uri", config.embedded_uri(database))
-    airflow(env, "variables", "set", "pseudonymisation_key", SCHEDULER_KEY)
-    airflow(env, "variables", "set", "co_landing_dir", str(config.co_landing_dir()))
+    # One `airflow` command each for the connections and the variables (each command is
+    # seconds of Airflow's start-up).
+    connections = tmp_path / "connections.env"
+    connections.write_text(
+        "".join(f"{conn_id}={config.embedded_uri(db)}\n" for conn_id, db in config.EMBEDDED_DATABASES.items())
+    )
+    airflow(env, "connections", "import", str(connections))
+    variables = {"pseudonymisation_key": SCHEDULER_KEY, "co_landing_dir": str(config.co_landing_dir())}
+    (tmp_path / "variables.json").write_text(json.dumps(variables))
+    airflow(env, "variables", "import", str(tmp_path / "variables.json"))
+    assert metadata("select conn_id from connection order by conn_id") == [
+        (c,) for c in sorted(config.EMBEDDED_DATABASES)
+    ]
+    assert metadata("select key from variable order by key") == [(k,) for k in sorted(variables)]
     (tmp_path / "pools.json").write_text(json.dumps(dag_defaults.pools()))
     airflow(env, "pools", "import", str(tmp_path / "pools.json"))  # without them no extraction would run
     log_dir = tmp_path / "logs"
