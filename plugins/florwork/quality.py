@@ -231,34 +231,35 @@ def prune_validation_results(context, keys: list, before) -> list:
 
 
 def build_data_docs() -> Path:
-    """Render GX's data docs for the validation results stored since the last build.
+    """Render GX's data docs for the validation results not rendered yet.
 
     Runs as the last task of each extraction DAG, whatever the extraction's outcome (a
-    failed validation is when the docs are wanted most). Only the new results' pages
-    are rendered, plus the index: rendering every stored result would grow with every
-    run. Results that started up to an hour
-    before the last build are rendered again, so one that was still running then is not
-    missed. A file lock keeps two DAGs from writing the site at once. Results older than
-    ``retention_days()`` are removed first, with their pages, so that the store and the
-    site do not grow without end.
+    failed validation is when the docs are wanted most). Only the pages of results not
+    rendered before are made, plus the index, and nothing at all when there are none:
+    rendering every stored result would grow with every run. The results rendered are
+    listed beside the site, so one that was still being written when the last build
+    listed them is rendered by the next. A file lock keeps two DAGs from writing the site
+    at once. Results older than ``retention_days()`` are removed first, with their pages,
+    so that the store and the site do not grow without end.
     """
     from datetime import datetime, timedelta, timezone
 
-    marker = gx_dir() / ".data_docs_built_at"
+    rendered = gx_dir() / ".data_docs_rendered.json"
     with _file_lock("data_docs"):
         context = _context()
-        listed_at = datetime.now(timezone.utc)
         stored = context.validation_results_store.list_keys()
-        keys = prune_validation_results(context, stored, listed_at - timedelta(days=retention_days()))
+        keys = prune_validation_results(context, stored, datetime.now(timezone.utc) - timedelta(days=retention_days()))
         if len(keys) < len(stored):
             log.info("removed %s GX validation results older than %s days", len(stored) - len(keys), retention_days())
-        if marker.exists() and data_docs_index().exists():
-            since = datetime.fromisoformat(marker.read_text().strip()) - timedelta(hours=1)
-            keys = [k for k in keys if k.run_id.run_time is None or k.run_id.run_time >= since]
-            context.build_data_docs(resource_identifiers=keys)
+        names = {"/".join(map(str, key.to_tuple())): key for key in keys}
+        if rendered.exists() and data_docs_index().exists():
+            done = set(json.loads(rendered.read_text()))
+            new = [key for name, key in names.items() if name not in done]
+            if new or len(keys) < len(stored):  # the index lists the results: redone when they change
+                context.build_data_docs(resource_identifiers=new)
         else:
             context.build_data_docs()
-        marker.write_text(listed_at.isoformat())
+        rendered.write_text(json.dumps(sorted(names)))
     return data_docs_index()
 
 
