@@ -16,19 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
-from pathlib import Path
 
 import psycopg
 
 from florwork import config, contracts, transform
-
-# What a build reads besides the raw layer, so that a change to any of them is a change of
-# inputs: the dbt project's files (not dbt's own output) and the seeds it uses.
-PROJECT_SKIPPED = {"target", "logs", "seeds_in_use", "dbt_packages", "__pycache__"}
 
 # The raw layer: every write by the platform's loaders is a batch of the ledger, and a
 # truncate or a rewrite gives a table a new file. A row changed by hand, around the
@@ -78,19 +72,6 @@ where c.relkind in ('r', 'p', 'v', 'm')
 """
 
 
-def project_digest() -> str:
-    """The sha256 of the dbt project's files (models, macros, tests, seeds, settings)."""
-    root = config.dbt_project_dir()
-    files = []
-    for folder, subfolders, names in os.walk(root):
-        subfolders[:] = [s for s in subfolders if s not in PROJECT_SKIPPED and not s.startswith(".")]
-        files += [Path(folder, name) for name in names]
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def raw_tables() -> list[str]:
     """The raw tables dbt reads: one per contract table, and the CO notices."""
     return sorted(
@@ -120,7 +101,7 @@ def inputs(conn: psycopg.Connection, through: date) -> dict:
     bootstrap, key, migrations = conn.execute(BOOTSTRAP_SQL).fetchone()
     return {
         "through_month": through.isoformat(),
-        "dbt_project": project_digest(),
+        "dbt_project": transform.project_digest(),
         "seeds": transform.seed_fingerprints(),
         "dbt": metadata.version("dbt-core"),
         "target": [target.host, target.port, target.dbname, config.component_role("transformer") or ""],

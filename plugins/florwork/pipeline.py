@@ -160,7 +160,7 @@ def refresh_docs_site(through) -> None:
     build with the same models and descriptions pays nothing for it."""
     page = transform.docs_site()
     stamp = page.with_name(".project_digest")
-    digest = build_state.project_digest()
+    digest = transform.project_digest()
     if page.exists() and stamp.exists() and stamp.read_text() == digest:
         return
     transform.write_docs_site(through)

@@ -54,6 +54,24 @@ def _seed_path() -> str:
     return f"seeds_in_use/{key}"
 
 
+# What a build reads besides the raw layer, so that a change to any of them is a change of
+# inputs: the dbt project's files (not dbt's own output) and the seeds it uses.
+PROJECT_SKIPPED = {"target", "logs", "seeds_in_use", "dbt_packages", "__pycache__"}
+
+
+def project_digest() -> str:
+    """The sha256 of the dbt project's files (models, macros, tests, seeds, settings)."""
+    root = config.dbt_project_dir()
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [s for s in subfolders if s not in PROJECT_SKIPPED and not s.startswith(".")]
+        files += [Path(folder, name) for name in names]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def target_dir() -> Path:
     """dbt's artefacts (manifest, run results, docs) of this state folder."""
     return config.state_dir() / "dbt" / "target"
@@ -182,13 +200,39 @@ def test_warnings() -> dict[str, int]:
     }
 
 
-def run_dbt(command: str, through_month: date | None = None, extra: list[str] | None = None) -> float:
-    """Run a dbt command in-process; raise DbtFailed naming what failed."""
+# dbt's parsed project, kept for the next invocations of the same process (`florwork run`
+# builds a month after another): dbt then neither reads nor checks its saved parse again.
+# Taken at a process's second invocation (a process that invokes dbt once pays nothing
+# more), keyed by what the parse reads that could change: the project's files, the seeds'
+# folder, the target folder. `--vars` are read at parse time: an invocation with them parses.
+_parsed: dict = {}
+_invoked: set = set()
+
+
+def parse_key() -> tuple:
+    return (project_digest(), os.environ.get("FLORWORK_DBT_SEED_PATH"), str(target_dir()))
+
+
+def _runner(args: list[str]):
     from dbt.cli.main import dbtRunner
 
+    if "--vars" in args:
+        return dbtRunner()
+    key = parse_key()
+    if key not in _parsed and key in _invoked:
+        parsed = dbtRunner().invoke(dbt_args("parse"))
+        if parsed.success:
+            _parsed[key] = parsed.result
+    _invoked.add(key)
+    return dbtRunner(manifest=_parsed.get(key))
+
+
+def run_dbt(command: str, through_month: date | None = None, extra: list[str] | None = None) -> float:
+    """Run a dbt command in-process; raise DbtFailed naming what failed."""
     os.environ.update({**dbt_env(), **month_env(through_month)})
     started = time.monotonic()
-    result = dbtRunner().invoke(dbt_args(command, extra))
+    args = dbt_args(command, extra)
+    result = _runner(args).invoke(args)
     elapsed = time.monotonic() - started
     if not result.success:
         failures, statuses = [], set()

@@ -9,7 +9,7 @@ import re
 import psycopg
 import pytest
 from conftest import EXAMPLE, fresh_platform, open_in_chromium, query
-from florwork import budget, months, runner, sources
+from florwork import budget, months, runner, sources, transform
 
 THROUGH = months.parse_month("2025-12")
 
@@ -32,7 +32,11 @@ def example_run(embedded_server, tmp_path_factory):
     sources.load_dataset(EXAMPLE.parent / "partner")  # the same five people in the partner's platform
     log = tmp_path_factory.mktemp("logs") / "run.log"
     ran = runner.run(THROUGH, progress=print, log_path=log)
+    AFTER_THE_RUN["parse kept"] = transform.parse_key() in transform._parsed
     return platform, ran, log
+
+
+AFTER_THE_RUN: dict = {}
 
 
 def test_every_month_runs_once_in_order(example_run):
@@ -86,6 +90,12 @@ def test_the_monthly_builds_leave_the_unit_tests_out(example_run):
     assert [u for u in built if u.startswith("model.")] and not [u for u in built if u.startswith("unit_test.")]
     manifest = json.loads((target / "manifest.json").read_text())
     assert len(manifest["unit_tests"]) > 20, "the unit tests are part of the project"
+
+
+def test_the_monthly_builds_reuse_dbts_parse(example_run):
+    """The twelve builds ran in one process: from the second on, dbt's parsed project was
+    kept (transform._runner) instead of being read and checked again."""
+    assert AFTER_THE_RUN["parse kept"]
 
 
 def test_co_resolution_of_the_example(example_run):

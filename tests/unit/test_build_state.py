@@ -1,7 +1,7 @@
 """The dbt project's digest (plugins/florwork/build_state.py): what a build reads of the
 project changes it; what dbt writes there does not."""
 
-from florwork import build_state, config
+from florwork import build_state, config, transform
 
 
 def test_the_project_digest_follows_the_project_files_not_dbts_output(tmp_path, monkeypatch):
@@ -11,19 +11,19 @@ def test_the_project_digest_follows_the_project_files_not_dbts_output(tmp_path, 
     model = project / "models" / "m.sql"
     model.write_text("select 1\n")
     monkeypatch.setattr(config, "dbt_project_dir", lambda: project)
-    before = build_state.project_digest()
+    before = transform.project_digest()
 
     for written in ("target/run_results.json", "logs/dbt.log", "seeds_in_use/abc/rules.csv"):
         (project / written).parent.mkdir(parents=True, exist_ok=True)
         (project / written).write_text("{}")
-    assert build_state.project_digest() == before
+    assert transform.project_digest() == before
 
     model.write_text("select 2\n")
-    assert build_state.project_digest() != before
+    assert transform.project_digest() != before
     model.write_text("select 1\n")
-    assert build_state.project_digest() == before
+    assert transform.project_digest() == before
     (project / "models" / "n.sql").write_text("select 1\n")
-    assert build_state.project_digest() != before
+    assert transform.project_digest() != before
 
 
 def test_the_inputs_digest_is_the_same_for_the_same_inputs_in_any_order():
