@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
@@ -172,9 +173,20 @@ _VALUE_LISTS = ("unexpected_list", "partial_unexpected_list", "partial_unexpecte
 _checkpoints: dict = {}
 
 
+# GX's context is not safe for threads (its stores parse and rewrite shared YAML): the
+# checkpoints prepared in the background (prepare) and everything else done with the
+# context in this process take this lock in turn.
+_gx_lock = threading.RLock()
+
+
 def _checkpoint(suite_name: str, relation: str):
     """The suite's two checkpoints on its landing table ``relation`` (which holds the batch
     being loaded): the quick one and the detailed one (see QUICK_FORMAT)."""
+    with _gx_lock:
+        return _checkpoint_unlocked(suite_name, relation)
+
+
+def _checkpoint_unlocked(suite_name: str, relation: str):
     schema, table = relation.split(".")
     url = config.sqlalchemy_url(config.connection_uri("warehouse"), role=config.component_role("loader"))
     batch_definition = _batch_definition(url, schema, table)
@@ -245,7 +257,7 @@ def build_data_docs() -> Path:
     from datetime import datetime, timedelta, timezone
 
     rendered = gx_dir() / ".data_docs_rendered.json"
-    with _file_lock("data_docs"):
+    with _file_lock("data_docs"), _gx_lock:
         context = _context()
         stored = context.validation_results_store.list_keys()
         keys = prune_validation_results(context, stored, datetime.now(timezone.utc) - timedelta(days=retention_days()))
@@ -277,6 +289,14 @@ def prepare(suite_name: str, relation: str) -> None:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-prepare")
     _prepared[(suite_name, relation)] = executor.submit(_checkpoint, suite_name, relation)
     executor.shutdown(wait=False)
+
+
+def _forget_prepared(suite_name: str, relation: str) -> None:
+    """An empty batch is not validated: its checkpoints, being prepared, are waited for
+    (no thread outlives its table) and a failure to prepare them is only logged."""
+    future = _prepared.pop((suite_name, relation), None)
+    if future is not None and future.exception() is not None:
+        log.warning("GX checkpoints for %s on %s not prepared: %s", suite_name, relation, future.exception())
 
 
 def _prepared_checkpoint(suite_name: str, relation: str):
@@ -325,11 +345,13 @@ def validate_landing(
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:
         clear_failures(wh, relation)  # a crashed run's, even when nothing landed now
     if rows == 0:
+        _forget_prepared(suite_name, relation)
         return 0
     quick, detailed = _prepared_checkpoint(suite_name, relation)
-    result = next(iter(quick.run().run_results.values()))
-    if not result.success:
-        result = next(iter(detailed.run().run_results.values()))
+    with _gx_lock:
+        result = next(iter(quick.run().run_results.values()))
+        if not result.success:
+            result = next(iter(detailed.run().run_results.values()))
 
     batch_problems = []
     with warehouse.connect("warehouse", role=config.component_role("loader"), autocommit=True) as wh:

@@ -98,6 +98,35 @@ def test_the_monthly_builds_reuse_dbts_parse(example_run):
     assert AFTER_THE_RUN["parse kept"]
 
 
+def test_the_method_written_plainly_gives_the_example(example_run):
+    """tests/reference_savings.py, which checks the marts built from dirty generated data
+    (test_generated_pipeline.py), gives the worked example's independent figures."""
+    import reference_savings
+    from florwork import config, warehouse
+
+    with warehouse.connect("sis_source") as sis, warehouse.connect("warehouse") as wh:
+        _, budget_months = reference_savings.compute(sis, wh, config.seeds_dir(), THROUGH)
+    computed = [
+        [programme, str(month), *("" if value is None else str(value) for value in row[:9]), row[9]]
+        for (programme, month), row in sorted(budget_months.items())
+    ]
+    columns = (
+        "programme",
+        "month",
+        "realised_savings_eur",
+        "expected_savings_eur",
+        "realised_savings_ytd_eur",
+        "expected_savings_ytd_eur",
+        "r_ytd",
+        "tier",
+        "reinvest_efficiency_eur",
+        "reinvest_innovation_eur",
+        "not_reinvested_eur",
+        "rule_version",
+    )
+    assert computed == [[row[c] for c in columns] for row in expected_rows()]
+
+
 def test_co_resolution_of_the_example(example_run):
     # Carla's internship is not employment and her cancelled hiring is gone; Elena's
     # hiring carries its corrected start; Bruno's relationship ends at its termination.
