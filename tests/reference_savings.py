@@ -20,6 +20,15 @@ from fractions import Fraction
 from stdnum.it import codicefiscale
 
 CENT = Decimal("0.01")
+# SIS's categoria_target as the platform names it (docs/method.md §5 step 2); any other: OTHER.
+CATEGORIES = {
+    "SVANTAGGIATO_381": "DISADVANTAGED_L381",
+    "DISABILE_45": "DISABLED_OVER_45",
+    "NEET": "NEET",
+    "CARE_LEAVER": "CARE_LEAVER",
+    "NEOMAGGIORENNE_ACCOLTO": "YOUNG_ADULT_LEAVING_CARE",
+    "DISOCCUPATO_LUNGA_DURATA_50": "LONG_TERM_UNEMPLOYED_50",
+}
 
 
 def eur(value) -> Decimal:
@@ -145,15 +154,25 @@ def compute(sis, warehouse, seeds_dir, through: date) -> tuple[dict, dict]:
     budget months: {(programme, month): (realised, expected, realised YTD, expected YTD,
     R, tier, efficiency, innovation, not reinvested, rule_version)}."""
     rules = read_rules(seeds_dir / "reinvestment_rules.csv")
-    assert {r.baseline_method for r in rules} == {"PAID_BENEFITS"}, "the reference knows PAID_BENEFITS only"
     last_day = month_end(through)
+    costs = {}
+    if (seeds_dir / "theoretical_costs.csv").exists():
+        with open(seeds_dir / "theoretical_costs.csv") as handle:
+            costs = {
+                (r["rule_version"], CATEGORIES.get(r["target_category"], "OTHER")): Fraction(r["monthly_cost_eur"])
+                for r in csv.DictReader(handle)
+            }
 
-    # §2: a person is a valid CF; a SIS id whose CF fails its check is not one.
-    cf_of = {
-        pid: normal_cf(cf)
-        for pid, cf in sis.execute("select id_assistito, codice_fiscale from sis.assistiti")
-        if codicefiscale.is_valid(normal_cf(cf))
-    }
+    # §2: a person is a valid CF; a SIS id whose CF fails its check is not one. A person's
+    # target category is that of their latest SIS record.
+    cf_of, category, latest = {}, {}, {}
+    for pid, cf, code, updated in sis.execute(
+        "select id_assistito, codice_fiscale, categoria_target, aggiornato_il from sis.assistiti"
+    ):
+        if codicefiscale.is_valid(normal_cf(cf)):
+            cf = cf_of[pid] = normal_cf(cf)
+            if (updated, pid) > latest.get(cf, (updated, -1)):
+                latest[cf], category[cf] = (updated, pid), CATEGORIES.get(code, "OTHER")
     # §5 step 1: participants and their intake dates.
     intake: dict[tuple[str, str], date] = {}
     for pid, programme, outcome_date in sis.execute(
@@ -203,10 +222,11 @@ def compute(sis, warehouse, seeds_dir, through: date) -> tuple[dict, dict]:
         month = intake_month
         while month <= through:
             rule = rule_in_force(rules, month)
-            baseline = (
-                sum((paid[(cf, add_months(intake_month, -k))] for k in range(1, rule.baseline_months + 1)), Fraction())
-                / rule.baseline_months
-            )
+            if rule.baseline_method == "THEORETICAL_COST":  # §5 step 2: the category's cost
+                baseline = costs[(rule.version, category[cf])]
+            else:  # the payments of the months before the intake
+                window = (paid[(cf, add_months(intake_month, -k))] for k in range(1, rule.baseline_months + 1))
+                baseline = sum(window, Fraction()) / rule.baseline_months
             days = employed_days.get(month, 0)
             employed = days >= rule.min_employed_days
             employed_so_far += employed
@@ -257,7 +277,7 @@ def compute(sis, warehouse, seeds_dir, through: date) -> tuple[dict, dict]:
             tier,
             cents(efficiency),
             cents(innovation),
-            cents(s - cents(efficiency) - cents(innovation)),
+            cents(s - Fraction(cents(efficiency)) - Fraction(cents(innovation))),
             rule.version,
         )
     return months, budget
