@@ -43,9 +43,9 @@ status: install
 
 # Every pytest target prints its 25 slowest tests. Tests that need Chromium skip without
 # it (they fail instead where CI=true); without Pango the report has no PDF (a warning).
-# The end-to-end tests run on one worker per core (pytest-xdist), each with its own
-# embedded PostgreSQL and state folder; a module's tests stay on one worker, as they
-# share its run. WORKERS=1 runs them in this process.
+# The tests run on one worker per core (pytest-xdist), each with its own embedded
+# PostgreSQL and state folder; a module's tests stay on one worker, as they share its
+# run. WORKERS=1 runs them in this process.
 PYTEST := $(BIN)/pytest --durations=25
 WORKERS ?= auto
 PARALLEL := $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
@@ -56,8 +56,8 @@ test: install lint  ## lint, then every test: unit, DAG integrity, dbt rules, en
 test-quick: install  ## every test but the slow ones (marked `slow`: Airflow's scheduler, long histories)
 	$(PYTEST) $(PARALLEL) -m "not slow"
 
-test-fast: install  ## under a minute, no database: unit tests, DAG integrity, GX suites on fixtures, dbt parse
-	$(PYTEST) -m fast
+test-fast: install  ## under a minute: unit tests, DAG integrity, GX suites on fixtures, dbt parse
+	$(PYTEST) $(PARALLEL) -m fast
 
 test-rules: install  ## the warehouse built empty and every dbt unit test (the savings method's rules)
 	$(PYTEST) -m rules
