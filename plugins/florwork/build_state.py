@@ -81,7 +81,9 @@ def raw_tables() -> list[str]:
 
 def raw_table(source: str, source_object: str) -> str:
     """The raw table a batch of ``source_object`` writes (every CO file: the CO notices)."""
-    return "co_notices" if source == "co" else source_object.replace(".", "_", 1)
+    if source == "co":
+        return "co_notices"
+    return contracts.table(source, source_object.split(".", 1)[1]).raw_table
 
 
 def ledger(conn: psycopg.Connection) -> dict[str, list[int]]:
